@@ -1,0 +1,220 @@
+#!/usr/bin/python
+"""Build a wheelhouse for one target Python on the controller.
+
+The servers install the app offline (pip --no-index) from what this module builds:
+the app's wheel plus every dependency as a binary wheel for the target's Python
+version and architecture, which may differ from the controller's.
+"""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: flaskapp_wheelhouse
+short_description: Build an app's wheelhouse for a target Python version on the controller
+description:
+  - Builds the app's wheel (from a project directory) or takes a built wheel, then downloads
+    binary wheels of its dependencies for the target Python version and architecture.
+  - The release id is the app's version plus a hash of the contents of every wheel, so the
+    same content always gives the same id and nothing is redeployed.
+options:
+  source:
+    description: Project directory (with pyproject.toml) or a built wheel file.
+    type: path
+    required: true
+  dest:
+    description: Directory under which one sub-directory per release is kept.
+    type: path
+    required: true
+  python_version:
+    description: Target Python version, major.minor (for example C(3.13)).
+    type: str
+    required: true
+  architecture:
+    description: Target machine architecture (for example C(x86_64), C(aarch64)).
+    type: str
+    required: true
+  requirements:
+    description: Extra requirements shipped with the app, such as the gunicorn pin.
+    type: list
+    elements: str
+    default: []
+  constraints:
+    description: Constraints file pinning the app's dependencies.
+    type: path
+  index_url:
+    description: Package index to download from; the pip default when empty.
+    type: str
+    default: ""
+  dependencies:
+    description:
+      - Download the dependencies too. When false only the app's wheel is kept (the hosts
+        install its dependencies from an index) and the requirements and constraints are
+        part of the release hash instead.
+    type: bool
+    default: true
+"""
+
+RETURN = r"""
+release:
+  description: Release id, the app's version and a content hash.
+  type: str
+  returned: success
+version:
+  description: The app's version, from its wheel.
+  type: str
+  returned: success
+path:
+  description: Directory holding the release's wheels.
+  type: str
+  returned: success
+project:
+  description: The app's distribution name.
+  type: str
+  returned: success
+wheel:
+  description: File name of the app's wheel inside I(path).
+  type: str
+  returned: success
+"""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+# Wheels built from source carry a timestamp: fix it so rebuilding gives the same bytes.
+REPRODUCIBLE_EPOCH = "315532800"
+# Debian 12 and 13 ship glibc 2.36 and 2.41: manylinux wheels up to 2.36 run on both.
+GLIBC_TAGS = ("2_36", "2_35", "2_34", "2_31", "2_28", "2_27", "2_24", "2_17")
+
+
+def run(module, argv, cwd=None):
+    env = dict(os.environ, SOURCE_DATE_EPOCH=REPRODUCIBLE_EPOCH, PIP_DISABLE_PIP_VERSION_CHECK="1")
+    proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        module.fail_json(
+            msg=f"{' '.join(argv[:4])} ... failed: {proc.stderr.strip()[-2000:]}",
+            cmd=argv,
+            stdout=proc.stdout[-2000:],
+        )
+    return proc
+
+
+def content_digest(wheels):
+    """Hash what the wheels contain, not their zip metadata."""
+    digest = hashlib.sha256()
+    for wheel in sorted(wheels, key=os.path.basename):
+        digest.update(os.path.basename(wheel).encode())
+        with zipfile.ZipFile(wheel) as archive:
+            for name in sorted(archive.namelist()):
+                digest.update(name.encode())
+                digest.update(hashlib.sha256(archive.read(name)).digest())
+    return digest.hexdigest()
+
+
+def build(module, workdir):
+    params = module.params
+    python = sys.executable
+    source = params["source"]
+    app_dir = os.path.join(workdir, "app")
+    os.mkdir(app_dir)
+    if os.path.isdir(source):
+        run(module, [python, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", app_dir, source])
+    elif os.path.isfile(source) and source.endswith(".whl"):
+        shutil.copy(source, app_dir)
+    else:
+        module.fail_json(
+            msg=f"flaskapp_source: expected a project directory or a .whl file, got {source}"
+        )
+    wheels = [os.path.join(app_dir, name) for name in os.listdir(app_dir)]
+    if len(wheels) != 1:
+        module.fail_json(msg=f"expected one app wheel from {source}, got {os.listdir(app_dir)}")
+    app_wheel = wheels[0]
+    project, version = os.path.basename(app_wheel).split("-")[:2]
+
+    if not params["dependencies"]:
+        pins = "\n".join(params["requirements"])
+        if params["constraints"]:
+            with open(params["constraints"]) as handle:
+                pins += "\n" + handle.read()
+            # Shipped beside the wheel so the hosts resolve the same pins from the index.
+            shutil.copy(params["constraints"], os.path.join(app_dir, "constraints.txt"))
+        digest = content_digest([app_wheel]) + hashlib.sha256(pins.encode()).hexdigest()
+        release = f"{version}-{hashlib.sha256(digest.encode()).hexdigest()[:12]}"
+        return project, version, release, app_dir, os.path.basename(app_wheel)
+
+    major, minor = params["python_version"].split(".")[:2]
+    arch = params["architecture"]
+    platforms = [f"manylinux_{tag}_{arch}" for tag in GLIBC_TAGS]
+    platforms += [f"manylinux2014_{arch}", f"linux_{arch}"]
+    argv = [
+        python,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--only-binary=:all:",
+        "--python-version",
+        f"{major}.{minor}",
+        "--implementation",
+        "cp",
+        "--abi",
+        f"cp{major}{minor}",
+        "--abi",
+        "abi3",
+        "--abi",
+        "none",
+        "-d",
+        app_dir,
+    ]
+    for platform in platforms:
+        argv += ["--platform", platform]
+    if params["constraints"]:
+        argv += ["-c", params["constraints"]]
+    if params["index_url"]:
+        argv += ["--index-url", params["index_url"]]
+    run(module, [*argv, app_wheel, *params["requirements"]])
+
+    wheels = sorted(os.path.join(app_dir, name) for name in os.listdir(app_dir))
+    release = f"{version}-{content_digest(wheels)[:12]}"
+    return project, version, release, app_dir, os.path.basename(app_wheel)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "source": {"type": "path", "required": True},
+            "dest": {"type": "path", "required": True},
+            "python_version": {"type": "str", "required": True},
+            "architecture": {"type": "str", "required": True},
+            "requirements": {"type": "list", "elements": "str", "default": []},
+            "constraints": {"type": "path"},
+            "index_url": {"type": "str", "default": ""},
+            "dependencies": {"type": "bool", "default": True},
+        },
+        # Building only touches the controller's cache, never a managed host,
+        # so it runs in check mode too and later tasks can compare releases.
+        supports_check_mode=True,
+    )
+    os.makedirs(module.params["dest"], exist_ok=True)
+    workdir = tempfile.mkdtemp(dir=module.params["dest"], prefix=".build-")
+    try:
+        project, version, release, built, wheel = build(module, workdir)
+        path = os.path.join(module.params["dest"], release)
+        changed = not os.path.isdir(path)
+        if changed:
+            os.rename(built, path)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    module.exit_json(
+        changed=changed, release=release, version=version, path=path, project=project, wheel=wheel
+    )
+
+
+if __name__ == "__main__":
+    main()

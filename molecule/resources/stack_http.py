@@ -95,3 +95,15 @@ def tls_handshake(container: str, context: ssl.SSLContext, server_name: str = "n
     raw = socket.create_connection(("127.0.0.1", published_port(container, 443)), 10)
     with context.wrap_socket(raw, server_hostname=server_name) as tls:
         return tls.version(), tls.cipher()[0]
+
+
+def post_json(container: str, path: str, payload, **kwargs) -> Response:
+    """POST a JSON document, as the reference app's page does."""
+    return request(
+        container,
+        path,
+        method="POST",
+        body=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+        **kwargs,
+    )

@@ -5,7 +5,7 @@ import os
 import uuid
 
 import pytest
-from stack_http import request
+from stack_http import post_json, request
 
 APP = "flaskapp"
 
@@ -109,13 +109,7 @@ def test_healthz_through_nginx(container):
 
 def test_note_created_then_read_back(container):
     title = f"note {uuid.uuid4()}"
-    created = request(
-        container,
-        "/api/notes",
-        method="POST",
-        body=json.dumps({"title": title, "body": "through nginx"}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
+    created = post_json(container, "/api/notes", {"title": title, "body": "through nginx"})
     assert created.status == 201
     note_id = created.json()["id"]
     fetched = request(container, f"/api/notes/{note_id}")
@@ -126,13 +120,7 @@ def test_note_created_then_read_back(container):
 
 
 def test_invalid_note_rejected_naming_the_field(container):
-    reply = request(
-        container,
-        "/api/notes",
-        method="POST",
-        body=b'{"body": "no title"}',
-        headers={"Content-Type": "application/json"},
-    )
+    reply = post_json(container, "/api/notes", {"body": "no title"})
     assert reply.status == 400
     assert reply.json()["field"] == "title"
 

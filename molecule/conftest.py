@@ -1,0 +1,15 @@
+"""Fixtures shared by every scenario's testinfra tests (pytest finds this file from
+each scenario's tests/ directory). The helpers in resources/ become importable."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "resources"))
+
+
+@pytest.fixture
+def container(host) -> str:
+    """Name of the Docker container behind this testinfra host."""
+    return host.check_output("hostname")

@@ -1,0 +1,142 @@
+"""What nginx shows the outside world: TLS, HTTP/2, headers, limits, unknown hosts."""
+
+import http.client
+import socket
+import ssl
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from stack_http import published_port, request, tls_handshake
+from tls_probe import client_context, handshake_with_permissive_server
+
+V = ssl.TLSVersion
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "strict-transport-security": "max-age=63072000",
+}
+
+
+@pytest.mark.parametrize(("version", "name"), [(V.TLSv1_2, "TLSv1.2"), (V.TLSv1_3, "TLSv1.3")])
+def test_modern_tls_versions_negotiate(container, version, name):
+    assert tls_handshake(container, client_context(version))[0] == name
+
+
+@pytest.mark.parametrize("version", [V.TLSv1, V.TLSv1_1], ids=["TLSv1.0", "TLSv1.1"])
+def test_old_tls_versions_refused(container, version):
+    probe = client_context(version)
+    # The probe can speak this version (to a server that allows it)...
+    assert handshake_with_permissive_server(probe)[0] in {"TLSv1", "TLSv1.1"}
+    # ...and nginx refuses it.
+    with pytest.raises(ssl.SSLError):
+        tls_handshake(container, probe)
+
+
+@pytest.mark.parametrize(
+    "cipher", ["ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384", "ECDHE-ECDSA-AES128-SHA256"]
+)
+def test_weak_tls12_ciphers_refused(container, cipher):
+    probe = client_context(V.TLSv1_2, ciphers=cipher)
+    assert handshake_with_permissive_server(probe)[1] == cipher
+    with pytest.raises(ssl.SSLError):
+        tls_handshake(container, probe)
+
+
+@pytest.mark.parametrize(
+    "cipher", ["ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305"]
+)
+def test_mozilla_intermediate_ciphers_accepted(container, cipher):
+    assert tls_handshake(container, client_context(V.TLSv1_2, ciphers=cipher))[1] == cipher
+
+
+def test_http2_offered(container):
+    # nginx 1.22 (Debian 12) and 1.26 (Debian 13) spell this differently in their config.
+    raw = socket.create_connection(("127.0.0.1", published_port(container, 443)), 10)
+    with client_context(V.TLSv1_3, alpn=["h2", "http/1.1"]).wrap_socket(
+        raw, server_hostname="notes.test"
+    ) as tls:
+        assert tls.selected_alpn_protocol() == "h2"
+
+
+def test_post_quantum_group_only_where_openssl_has_it(host):
+    kems = host.run("openssl list -kem-algorithms").stdout
+    configured = host.file("/etc/nginx/nginx.conf").contains("X25519MLKEM768")
+    assert configured == ("X25519MLKEM768" in kems)
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/", 200),
+        ("/static/style.css", 200),
+        ("/static/missing.css", 404),
+        ("/api/notes/999999", 404),
+    ],
+)
+def test_security_headers_on_every_response(container, path, status):
+    reply = request(container, path)
+    assert reply.status == status
+    for name, value in SECURITY_HEADERS.items():
+        assert reply.headers.get(name) == value, name
+    assert "default-src 'self'" in reply.headers["content-security-policy"]
+
+
+def test_server_version_hidden(container):
+    assert request(container, "/healthz").headers["server"] == "nginx"
+
+
+def test_versioned_static_files_cached_for_a_year(container):
+    reply = request(container, "/static/style.css?v=1.0.0-abc")
+    assert reply.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def test_static_text_compressed(container):
+    reply = request(container, "/static/app.js", headers={"Accept-Encoding": "gzip"})
+    assert reply.headers.get("content-encoding") == "gzip"
+
+
+def test_unknown_host_gets_no_http_response(container):
+    with pytest.raises(http.client.RemoteDisconnected):
+        request(container, "/", scheme="http", server_name="unknown.example")
+
+
+def test_unknown_host_gets_no_tls_handshake(container):
+    with pytest.raises(ssl.SSLError):
+        tls_handshake(container, client_context(V.TLSv1_3), server_name="unknown.example")
+
+
+def test_oversized_body_refused_by_nginx(container):
+    reply = request(
+        container,
+        "/api/notes",
+        method="POST",
+        body=b"x" * (2 * 1024 * 1024),
+        headers={"Content-Type": "application/json"},
+    )
+    assert reply.status == 413
+    assert reply.headers["strict-transport-security"] == "max-age=63072000"
+
+
+def test_access_log_records_request_and_upstream_time(host, container):
+    request(container, "/healthz", headers={"User-Agent": "access-log-probe"})
+    line = host.check_output("grep access-log-probe /var/log/nginx/access.log | tail -n 1")
+    assert " rt=" in line
+    assert " urt=" in line
+
+
+def test_logs_are_rotated(host):
+    assert host.run("logrotate --debug /etc/logrotate.d/nginx").rc == 0
+    assert host.file("/etc/logrotate.d/nginx").contains("rotate 14")
+
+
+def test_request_burst_over_the_rate_gets_429(container):
+    # Runs last in this file: it spends the client's allowance, then waits for it to refill.
+    # 100 requests, 25 at a time: far above 10 r/s even on a slow machine.
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        statuses = list(pool.map(lambda _: request(container, "/healthz").status, range(100)))
+    time.sleep(6)
+    assert statuses.count(200) >= 20  # the burst allowance is served
+    assert statuses.count(429) > 0
+    assert set(statuses) <= {200, 429}

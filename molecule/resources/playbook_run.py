@@ -1,0 +1,77 @@
+"""Run the project's playbooks against a Molecule scenario's instances from a test.
+
+Some behaviours can only be shown by running the play again (a rejected change, a
+check-mode run, a second release): the tests do exactly what an operator would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import testinfra
+import yaml
+
+PROJECT = Path(__file__).resolve().parents[2]
+RECAP = re.compile(
+    r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M
+)
+
+
+@dataclass
+class PlaybookRun:
+    rc: int
+    output: str
+
+    def recap(self) -> dict[str, dict[str, int]]:
+        """Per host: ok, changed, unreachable and failed counts from PLAY RECAP."""
+        return {
+            host: {"ok": int(ok), "changed": int(ch), "unreachable": int(un), "failed": int(fa)}
+            for host, ok, ch, un, fa in RECAP.findall(self.output)
+        }
+
+
+def scenario_options() -> list[str]:
+    """The command-line options the scenario gives Molecule's own runs (such as a vault)."""
+    scenario = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "molecule.yml"
+    options = yaml.safe_load(scenario.read_text())["provisioner"].get("options", {})
+    return [
+        arg
+        for name, value in options.items()
+        for arg in (f"--{name}", os.path.expandvars(str(value)))
+    ]
+
+
+def scenario_hosts() -> list[str]:
+    """Names of the scenario's instances, from Molecule's inventory."""
+    inventory = yaml.safe_load(Path(os.environ["MOLECULE_INVENTORY_FILE"]).read_text())
+    return sorted(inventory["all"]["hosts"])
+
+
+def instance(name: str):
+    """A testinfra host for one of the scenario's instances, by name."""
+    return testinfra.get_host(
+        f"ansible://{name}", ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"]
+    )
+
+
+def run_playbook(playbook: str, *args: str, extra_vars: dict | None = None) -> PlaybookRun:
+    """ansible-playbook PLAYBOOK against the scenario's inventory; never raises on failure."""
+    argv = [
+        str(Path(sys.executable).parent / "ansible-playbook"),
+        "-i",
+        os.environ["MOLECULE_INVENTORY_FILE"],
+        *scenario_options(),
+        str(PROJECT / playbook),
+        *args,
+    ]
+    if extra_vars is not None:
+        argv += ["--extra-vars", json.dumps(extra_vars)]
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False, timeout=900)
+    return PlaybookRun(proc.returncode, proc.stdout + proc.stderr)

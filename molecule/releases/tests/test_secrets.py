@@ -1,0 +1,54 @@
+"""A secret from ansible-vault reaches the app, and nothing else can read it."""
+
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import yaml
+from playbook_run import PROJECT, run_playbook
+
+VAULT = PROJECT / "inventory/production/group_vars/all/vault.yml"
+PASSWORD = PROJECT / "inventory/production/example-vault-password"
+
+
+def _vaulted_secret() -> str:
+    plain = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ansible-vault"),
+            "view",
+            "--vault-password-file",
+            str(PASSWORD),
+            str(VAULT),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return yaml.safe_load(plain)["vault_flask_secret_key"]
+
+
+def test_vaulted_secret_reaches_the_app(host):
+    pid = host.check_output("systemctl show -p MainPID --value flaskapp.service")
+    assert (
+        f"FLASK_SECRET_KEY={_vaulted_secret()}" in host.file(f"/proc/{pid}/environ").content_string
+    )
+
+
+def test_vaulted_secret_in_no_file_others_can_read(host):
+    secret = _vaulted_secret()
+    found = host.run(f"grep -rlF {secret} /etc /srv /var/lib /var/log /run /tmp -s").stdout.split()
+    assert "/etc/flaskapp/environment" in found
+    readable = [path for path in found if host.file(path).mode & 0o004]
+    assert readable == []
+
+
+def test_vaulted_secret_never_printed_even_verbose_with_diff():
+    # A changed environment file forces the task that writes the secret to report a change.
+    marker = {"FLASK_DEPLOY_MARKER": str(uuid.uuid4())}
+    run = run_playbook(
+        "playbooks/deploy.yml", "-vvv", "--diff", extra_vars={"flaskapp_environment": marker}
+    )
+    assert run.rc == 0, run.output[-3000:]
+    assert "changed: [" in run.output
+    assert _vaulted_secret() not in run.output

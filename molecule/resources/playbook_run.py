@@ -36,15 +36,16 @@ class PlaybookRun:
         }
 
 
+def scenario_config() -> dict:
+    """The scenario's molecule.yml, with ${VARIABLES} expanded as Molecule expands them."""
+    scenario = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "molecule.yml"
+    return yaml.safe_load(os.path.expandvars(scenario.read_text()))
+
+
 def scenario_options() -> list[str]:
     """The command-line options the scenario gives Molecule's own runs (such as a vault)."""
-    scenario = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "molecule.yml"
-    options = yaml.safe_load(scenario.read_text())["provisioner"].get("options", {})
-    return [
-        arg
-        for name, value in options.items()
-        for arg in (f"--{name}", os.path.expandvars(str(value)))
-    ]
+    options = scenario_config()["provisioner"].get("options", {})
+    return [arg for name, value in options.items() for arg in (f"--{name}", str(value))]
 
 
 def scenario_hosts() -> list[str]:

@@ -1,23 +1,17 @@
 """nginx keeps the site up when things go wrong. Each test puts the stack back."""
 
 import gzip
-import os
 import time
-from pathlib import Path
 
-import yaml
 from load import Load
-from playbook_run import instance, run_playbook, scenario_hosts
+from playbook_run import instance, run_playbook, scenario_config, scenario_hosts
 from stack_http import request
 
 SITE_CONF = "/etc/nginx/sites-available/notes.conf"
 
 
 def _scenario_sites() -> list[dict]:
-    scenario = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "molecule.yml"
-    return yaml.safe_load(scenario.read_text())["provisioner"]["inventory"]["group_vars"]["all"][
-        "nginx_sites"
-    ]
+    return scenario_config()["provisioner"]["inventory"]["group_vars"]["all"]["nginx_sites"]
 
 
 def _nginx_master_pid(host) -> str:

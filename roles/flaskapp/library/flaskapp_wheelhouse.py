@@ -78,6 +78,7 @@ wheel:
 """
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -114,6 +115,51 @@ def content_digest(wheels):
             for name in sorted(archive.namelist()):
                 digest.update(name.encode())
                 digest.update(hashlib.sha256(archive.read(name)).digest())
+    return digest.hexdigest()
+
+
+# Not part of what gets built: caches, virtualenvs, VCS data and earlier build output.
+SKIPPED_DIRS = {
+    ".git",
+    ".venv",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+    ".tox",
+    "build",
+    "dist",
+}
+
+
+def _hash_tree(digest, root):
+    if os.path.isfile(root):
+        paths = [root]
+    else:
+        paths = []
+        for directory, dirs, files in os.walk(root):
+            dirs[:] = sorted(
+                d for d in dirs if d not in SKIPPED_DIRS and not d.endswith(".egg-info")
+            )
+            paths += [os.path.join(directory, name) for name in sorted(files)]
+    for path in paths:
+        digest.update(os.path.relpath(path, root).encode())
+        with open(path, "rb") as handle:
+            digest.update(hashlib.sha256(handle.read()).digest())
+
+
+def inputs_digest(params):
+    """Hash of everything a build depends on: the same inputs give the same release.
+
+    Lets a repeated deploy skip pip altogether. Unpinned dependencies are therefore
+    resolved once per source and target; pin them (constraints) to choose when they move.
+    """
+    digest = hashlib.sha256()
+    for key in ("python_version", "architecture", "index_url", "dependencies", "requirements"):
+        digest.update(f"{key}={params[key]!r}\n".encode())
+    _hash_tree(digest, params["source"])
+    if params["constraints"]:
+        _hash_tree(digest, params["constraints"])
     return digest.hexdigest()
 
 
@@ -201,19 +247,34 @@ def main():
         # so it runs in check mode too and later tasks can compare releases.
         supports_check_mode=True,
     )
-    os.makedirs(module.params["dest"], exist_ok=True)
-    workdir = tempfile.mkdtemp(dir=module.params["dest"], prefix=".build-")
+    dest = module.params["dest"]
+    os.makedirs(os.path.join(dest, ".inputs"), exist_ok=True)
+    known = os.path.join(dest, ".inputs", inputs_digest(module.params) + ".json")
+    if os.path.isfile(known):
+        with open(known) as handle:
+            result = json.load(handle)
+        if os.path.isdir(result["path"]):
+            module.exit_json(changed=False, **result)
+
+    workdir = tempfile.mkdtemp(dir=dest, prefix=".build-")
     try:
         project, version, release, built, wheel = build(module, workdir)
-        path = os.path.join(module.params["dest"], release)
+        path = os.path.join(dest, release)
         changed = not os.path.isdir(path)
         if changed:
             os.rename(built, path)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    module.exit_json(
-        changed=changed, release=release, version=version, path=path, project=project, wheel=wheel
-    )
+    result = {
+        "release": release,
+        "version": version,
+        "path": path,
+        "project": project,
+        "wheel": wheel,
+    }
+    with open(known, "w") as handle:
+        json.dump(result, handle)
+    module.exit_json(changed=changed, **result)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "       your user may use it ('docker info' works), then run this again." >&2
   exit 1
 fi
-if ! grep -qs '^ID=debian' /etc/os-release; then
+if ! grep -qs '^ID=debian' "${OS_RELEASE_FILE:-/etc/os-release}"; then
   echo "error: no Docker engine answers and this is not Debian, so we will not install one." >&2
   echo "       Install and start Docker for your system, then run this again." >&2
   exit 1

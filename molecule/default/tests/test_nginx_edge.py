@@ -60,10 +60,10 @@ def test_http2_offered(container):
         assert tls.selected_alpn_protocol() == "h2"
 
 
-def test_post_quantum_group_only_where_openssl_has_it(host):
-    kems = host.run("openssl list -kem-algorithms").stdout
+def test_post_quantum_group_only_on_debian_13(host):
+    # Debian 13's OpenSSL 3.5 offers X25519MLKEM768; Debian 12's OpenSSL 3.0 does not.
     configured = host.file("/etc/nginx/nginx.conf").contains("X25519MLKEM768")
-    assert configured == ("X25519MLKEM768" in kems)
+    assert configured == host.system_info.release.startswith("13")
 
 
 @pytest.mark.parametrize(

@@ -64,10 +64,17 @@ def test_check_mode_on_converged_hosts_reports_no_change():
     assert all(counts["changed"] == 0 for counts in recap.values()), run.output[-3000:]
 
 
+# Every file's checksum and every link's target under /etc/nginx.
+NGINX_SNAPSHOT = (
+    "cd /etc/nginx && find . -type f -print0 | sort -z | xargs -0 sha256sum"
+    " && find . -type l -printf '%p -> %l\\n' | sort"
+)
+
+
 def test_rejected_directive_is_rolled_back():
     hosts = {name: instance(name) for name in scenario_hosts()}
     before = {
-        name: (host.file(SITE_CONF).sha256sum, _nginx_master_pid(host))
+        name: (host.check_output(NGINX_SNAPSHOT), _nginx_master_pid(host))
         for name, host in hosts.items()
     }
     sites = [{**site, "extra_config": "this_is_not_a_directive on;"} for site in _scenario_sites()]
@@ -77,8 +84,8 @@ def test_rejected_directive_is_rolled_back():
     assert "nginx rejected the new configuration" in run.output
     assert 'unknown directive "this_is_not_a_directive"' in run.output
     for name, host in hosts.items():
-        # The same files, no backups left behind, and the same nginx master: never reloaded.
-        assert (host.file(SITE_CONF).sha256sum, _nginx_master_pid(host)) == before[name]
-        assert host.run("ls /etc/nginx/sites-available | grep -c '~$'").stdout.strip() == "0"
+        # Every file and link as it was, no backup left behind, and the same nginx
+        # master with the same configuration loaded: never reloaded.
+        assert (host.check_output(NGINX_SNAPSHOT), _nginx_master_pid(host)) == before[name]
         assert host.run("nginx -t").rc == 0
         assert request(name, "/").status == 200

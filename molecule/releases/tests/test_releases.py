@@ -119,10 +119,37 @@ def test_unhealthy_release_is_switched_back_and_the_play_fails(deployed, variant
     assert run.rc != 0
     assert "Release 1.3.0-" in run.output
     assert "failed its health check" in run.output
+    assert "The app serves again." in run.output
     for name, release in before.items():
+        host = instance(name)
         assert f"Switched back to release {release}" in run.output
         assert _release(name) == release
-        assert instance(name).file(CURRENT).linked_to.endswith(release)
+        assert host.file(CURRENT).linked_to.endswith(release)
+        # previous still leads back to A, and the unhealthy release is gone.
+        assert os.path.basename(host.file("/srv/flaskapp/previous").linked_to).startswith("1.0.0-")
+        assert host.run("ls -d /srv/flaskapp/releases/1.3.0-*").rc != 0
+
+
+def test_breaking_configuration_change_is_put_back(deployed):
+    before = {name: _release(name) for name in deployed}
+    run = run_playbook(
+        "playbooks/deploy.yml",
+        extra_vars={
+            "flaskapp_wsgi_app": "notesapp:no_such_factory()",
+            "flaskapp_health_retries": 5,
+        },
+    )
+    assert run.rc != 0
+    assert "with the new configuration failed its health check" in run.output
+    assert "Restored /etc/flaskapp/gunicorn.conf.py" in run.output
+    assert "The app serves again." in run.output
+    for name, release in before.items():
+        host = instance(name)
+        assert _release(name) == release
+        assert host.file("/etc/flaskapp/gunicorn.conf.py").contains(
+            'wsgi_app = "notesapp:create_app()"'
+        )
+        assert host.run("ls /etc/flaskapp | grep -c '~$'").stdout.strip() == "0"
 
 
 def test_wheel_deploy_removes_releases_beyond_the_kept_number(deployed, variants):

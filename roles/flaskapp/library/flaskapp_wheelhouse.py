@@ -163,6 +163,16 @@ def inputs_digest(params):
     return digest.hexdigest()
 
 
+def _release_hash(content, params):
+    """Short hash naming a release: what is shipped, and the Python it was built for.
+
+    The target is part of it so that a host whose Python changes (Debian 12 to 13)
+    gets a new virtualenv instead of reusing one built for an interpreter now gone.
+    """
+    target = f"{params['python_version']}/{params['architecture']}"
+    return hashlib.sha256(f"{content}|{target}".encode()).hexdigest()[:12]
+
+
 def build(module, workdir):
     params = module.params
     python = sys.executable
@@ -191,7 +201,7 @@ def build(module, workdir):
             # Shipped beside the wheel so the hosts resolve the same pins from the index.
             shutil.copy(params["constraints"], os.path.join(app_dir, "constraints.txt"))
         digest = content_digest([app_wheel]) + hashlib.sha256(pins.encode()).hexdigest()
-        release = f"{version}-{hashlib.sha256(digest.encode()).hexdigest()[:12]}"
+        release = f"{version}-{_release_hash(digest, params)}"
         return project, version, release, app_dir, os.path.basename(app_wheel)
 
     major, minor = params["python_version"].split(".")[:2]
@@ -227,7 +237,7 @@ def build(module, workdir):
     run(module, [*argv, app_wheel, *params["requirements"]])
 
     wheels = sorted(os.path.join(app_dir, name) for name in os.listdir(app_dir))
-    release = f"{version}-{content_digest(wheels)[:12]}"
+    release = f"{version}-{_release_hash(content_digest(wheels), params)}"
     return project, version, release, app_dir, os.path.basename(app_wheel)
 
 

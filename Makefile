@@ -8,7 +8,7 @@ SCENARIOS ?= $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv docker images demo demo-down lint unit molecule test clean
+.PHONY: help venv docker images demo demo-down lint unit molecule test bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,3 +48,6 @@ molecule: venv images ## Every Molecule scenario (SCENARIOS="default" to pick)
 
 test: lint unit molecule ## Everything CI runs: lint, unit tests, Molecule
 	@echo "==> make test: all green"
+
+bench: venv ## Benchmarks that print their figures (not part of make test)
+	$(BIN)/python bench/wheelhouse_cache.py

@@ -130,11 +130,14 @@ def test_unhealthy_release_is_switched_back_and_the_play_fails(deployed, variant
         assert host.run("ls -d /srv/flaskapp/releases/1.3.0-*").rc != 0
 
 
-def test_breaking_configuration_change_is_put_back(deployed):
+def test_breaking_configuration_change_is_put_back(deployed, variants):
     before = {name: _release(name) for name in deployed}
+    assert all(release.startswith("1.1.0-") for release in before.values())
     run = run_playbook(
         "playbooks/deploy.yml",
         extra_vars={
+            # The release that serves (B), so only the configuration changes.
+            "flaskapp_source": str(variants["b"]),
             "flaskapp_wsgi_app": "notesapp:no_such_factory()",
             "flaskapp_health_retries": 5,
         },

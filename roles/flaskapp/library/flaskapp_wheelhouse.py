@@ -118,6 +118,8 @@ def content_digest(wheels):
     return digest.hexdigest()
 
 
+# Bumped whenever the way release ids are derived changes, so cached builds are redone.
+RELEASE_SCHEME = 2
 # Not part of what gets built: caches, virtualenvs, VCS data and earlier build output.
 SKIPPED_DIRS = {
     ".git",
@@ -154,7 +156,7 @@ def inputs_digest(params):
     Lets a repeated deploy skip pip altogether. Unpinned dependencies are therefore
     resolved once per source and target; pin them (constraints) to choose when they move.
     """
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"scheme {RELEASE_SCHEME}\n".encode())
     for key in ("python_version", "architecture", "index_url", "dependencies", "requirements"):
         digest.update(f"{key}={params[key]!r}\n".encode())
     _hash_tree(digest, params["source"])
@@ -177,6 +179,10 @@ def build(module, workdir):
     params = module.params
     python = sys.executable
     source = params["source"]
+    # A relative path would resolve against the module's working directory, and a name
+    # pip does not find on disk it looks up on the package index: never guess.
+    if not os.path.isabs(source) or not os.path.exists(source):
+        module.fail_json(msg=f"flaskapp_source: expected an existing absolute path, got {source}")
     app_dir = os.path.join(workdir, "app")
     os.mkdir(app_dir)
     if os.path.isdir(source):

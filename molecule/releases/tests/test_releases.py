@@ -110,19 +110,24 @@ def test_rollback_to_a_missing_release_fails_clearly_and_changes_nothing(deploye
     assert {name: _release(name) for name in deployed} == before
 
 
-def test_unhealthy_release_is_switched_back_and_the_play_fails(deployed, variants):
-    before = {name: _release(name) for name in deployed}
+def _failing_deploy(**extra_vars) -> str:
+    """Deploy something unhealthy; the play must fail and leave the app serving."""
     run = run_playbook(
-        "playbooks/deploy.yml",
-        extra_vars={"flaskapp_source": str(variants["broken"]), "flaskapp_health_retries": 5},
+        "playbooks/deploy.yml", extra_vars={"flaskapp_health_retries": 5, **extra_vars}
     )
     assert run.rc != 0
-    assert "Release 1.3.0-" in run.output
-    assert "failed its health check" in run.output
     assert "The app serves again." in run.output
+    return run.output
+
+
+def test_unhealthy_release_is_switched_back_and_the_play_fails(deployed, variants):
+    before = {name: _release(name) for name in deployed}
+    output = _failing_deploy(flaskapp_source=str(variants["broken"]))
+    assert "Release 1.3.0-" in output
+    assert "failed its health check" in output
     for name, release in before.items():
         host = instance(name)
-        assert f"Switched back to release {release}" in run.output
+        assert f"Switched back to release {release}" in output
         assert _release(name) == release
         assert host.file(CURRENT).linked_to.endswith(release)
         # previous still leads back to A, and the unhealthy release is gone.
@@ -133,19 +138,13 @@ def test_unhealthy_release_is_switched_back_and_the_play_fails(deployed, variant
 def test_breaking_configuration_change_is_put_back(deployed, variants):
     before = {name: _release(name) for name in deployed}
     assert all(release.startswith("1.1.0-") for release in before.values())
-    run = run_playbook(
-        "playbooks/deploy.yml",
-        extra_vars={
-            # The release that serves (B), so only the configuration changes.
-            "flaskapp_source": str(variants["b"]),
-            "flaskapp_wsgi_app": "notesapp:no_such_factory()",
-            "flaskapp_health_retries": 5,
-        },
+    output = _failing_deploy(
+        # The release that serves (B), so only the configuration changes.
+        flaskapp_source=str(variants["b"]),
+        flaskapp_wsgi_app="notesapp:no_such_factory()",
     )
-    assert run.rc != 0
-    assert "with the new configuration failed its health check" in run.output
-    assert "Restored /etc/flaskapp/gunicorn.conf.py" in run.output
-    assert "The app serves again." in run.output
+    assert "with the new configuration failed its health check" in output
+    assert "Restored /etc/flaskapp/gunicorn.conf.py" in output
     for name, release in before.items():
         host = instance(name)
         assert _release(name) == release

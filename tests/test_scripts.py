@@ -3,6 +3,7 @@
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,14 +13,22 @@ SCRIPTS = ROOT / "scripts"
 
 
 @pytest.fixture
-def no_docker_engine(tmp_path):
+def shared_dir():
+    """A directory an unprivileged user can reach (pytest's own tmp_path is 0700)."""
+    path = Path(tempfile.mkdtemp())
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path)
+
+
+@pytest.fixture
+def no_docker_engine(shared_dir):
     """A PATH whose `docker` answers like a client with no engine, and no dockerd."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+    bin_dir = shared_dir / "bin"
+    bin_dir.mkdir(mode=0o755)
     fake = bin_dir / "docker"
     fake.write_text("#!/bin/sh\necho 'Cannot connect to the Docker daemon' >&2\nexit 1\n")
     fake.chmod(0o755)
-    tmp_path.chmod(0o755)
     return {**os.environ, "PATH": f"{bin_dir}:/usr/bin:/bin"}
 
 
@@ -32,8 +41,14 @@ def _run(argv, env=None, user=None):
 @pytest.mark.skipif(
     os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to drop to another user"
 )
-def test_ensure_docker_without_engine_and_without_root_says_what_to_do(no_docker_engine):
-    result = _run([str(SCRIPTS / "ensure-docker.sh")], env=no_docker_engine, user=65534)
+def test_ensure_docker_without_engine_and_without_root_says_what_to_do(
+    no_docker_engine, shared_dir
+):
+    # A copy the unprivileged user can reach wherever the checkout lives (/root is 0700).
+    script = shared_dir / "ensure-docker.sh"
+    shutil.copy(SCRIPTS / "ensure-docker.sh", script)
+    script.chmod(0o755)
+    result = _run([str(script)], env=no_docker_engine, user=65534)
     assert result.returncode == 1
     assert "no Docker engine answers" in result.stderr
     assert "not root" in result.stderr

@@ -11,5 +11,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "resources"))
 
 @pytest.fixture
 def container(host) -> str:
-    """Name of the Docker container behind this testinfra host."""
-    return host.check_output("hostname")
+    """Name of the Docker container behind this testinfra host: its inventory name.
+
+    Not the `hostname` inside it: systemd rewrites names it considers invalid
+    (nginx_failsafe's underscore), so the two can differ.
+    """
+    return host.backend.get_hostname()

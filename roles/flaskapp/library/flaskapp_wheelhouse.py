@@ -106,6 +106,29 @@ def run(module, argv, cwd=None):
     return proc
 
 
+def platform_tags(architecture):
+    """pip platform tags of binary wheels that run on every supported Debian release."""
+    tags = [f"manylinux_{glibc}_{architecture}" for glibc in GLIBC_TAGS]
+    return [*tags, f"manylinux2014_{architecture}", f"linux_{architecture}"]
+
+
+def download_argv(python, python_version, architecture, dest, constraints=None, index_url=""):
+    """pip download for another interpreter: binary wheels only, for its version, ABI and CPU."""
+    major, minor = python_version.split(".")[:2]
+    argv = [python, "-m", "pip", "download", "--quiet", "--only-binary=:all:"]
+    argv += ["--python-version", f"{major}.{minor}", "--implementation", "cp"]
+    for abi in (f"cp{major}{minor}", "abi3", "none"):
+        argv += ["--abi", abi]
+    argv += ["-d", dest]
+    for platform in platform_tags(architecture):
+        argv += ["--platform", platform]
+    if constraints:
+        argv += ["-c", constraints]
+    if index_url:
+        argv += ["--index-url", index_url]
+    return argv
+
+
 def content_digest(wheels):
     """Hash what the wheels contain, not their zip metadata."""
     digest = hashlib.sha256()
@@ -210,36 +233,14 @@ def build(module, workdir):
         release = f"{version}-{_release_hash(digest, params)}"
         return project, version, release, app_dir, os.path.basename(app_wheel)
 
-    major, minor = params["python_version"].split(".")[:2]
-    arch = params["architecture"]
-    platforms = [f"manylinux_{tag}_{arch}" for tag in GLIBC_TAGS]
-    platforms += [f"manylinux2014_{arch}", f"linux_{arch}"]
-    argv = [
+    argv = download_argv(
         python,
-        "-m",
-        "pip",
-        "download",
-        "--quiet",
-        "--only-binary=:all:",
-        "--python-version",
-        f"{major}.{minor}",
-        "--implementation",
-        "cp",
-        "--abi",
-        f"cp{major}{minor}",
-        "--abi",
-        "abi3",
-        "--abi",
-        "none",
-        "-d",
+        params["python_version"],
+        params["architecture"],
         app_dir,
-    ]
-    for platform in platforms:
-        argv += ["--platform", platform]
-    if params["constraints"]:
-        argv += ["-c", params["constraints"]]
-    if params["index_url"]:
-        argv += ["--index-url", params["index_url"]]
+        constraints=params["constraints"],
+        index_url=params["index_url"],
+    )
     run(module, [*argv, app_wheel, *params["requirements"]])
 
     wheels = sorted(os.path.join(app_dir, name) for name in os.listdir(app_dir))

@@ -1,0 +1,120 @@
+"""The wheelhouse module's release ids and target detection (roles/flaskapp/library)."""
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from library import ROOT, role_module
+
+wheelhouse = role_module("flaskapp", "flaskapp_wheelhouse")
+
+
+def make_wheel(directory: Path, files: dict[str, str], date=(2020, 1, 1, 0, 0, 0)) -> Path:
+    wheel = directory / "demo-1.2.3-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=date), content)
+    return wheel
+
+
+def params(source: Path, **overrides) -> dict:
+    return {
+        "source": str(source),
+        "python_version": "3.13",
+        "architecture": "x86_64",
+        "index_url": "",
+        "dependencies": True,
+        "requirements": ["gunicorn==27.0.1"],
+        "constraints": None,
+        **overrides,
+    }
+
+
+def test_platform_tags_stop_at_the_oldest_supported_glibc():
+    tags = wheelhouse.platform_tags("aarch64")
+    assert tags[0] == "manylinux_2_36_aarch64"  # Debian 12's glibc: wheels must run there too
+    assert "manylinux2014_aarch64" in tags
+    assert all(tag.endswith("_aarch64") for tag in tags)
+
+
+@pytest.mark.parametrize(
+    ("version", "minor", "abi"), [("3.11", "3.11", "cp311"), ("3.13.5", "3.13", "cp313")]
+)
+def test_download_targets_the_hosts_interpreter(version, minor, abi):
+    argv = wheelhouse.download_argv("py", version, "x86_64", "/out", constraints="/c.txt")
+    assert argv[argv.index("--python-version") + 1] == minor
+    assert abi in argv
+    assert "--only-binary=:all:" in argv  # the hosts have no compiler
+    assert argv[argv.index("-c") + 1] == "/c.txt"
+    assert "--index-url" not in argv
+
+
+def test_content_digest_ignores_zip_timestamps_but_not_content(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "c").mkdir()
+    first = make_wheel(tmp_path / "a", {"demo/__init__.py": "x = 1\n"})
+    rebuilt = make_wheel(
+        tmp_path / "b", {"demo/__init__.py": "x = 1\n"}, date=(2024, 5, 5, 1, 2, 3)
+    )
+    changed = make_wheel(tmp_path / "c", {"demo/__init__.py": "x = 2\n"})
+    assert wheelhouse.content_digest([first]) == wheelhouse.content_digest([rebuilt])
+    assert wheelhouse.content_digest([first]) != wheelhouse.content_digest([changed])
+
+
+def test_inputs_digest_follows_sources_and_target_but_not_caches(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "app.py").write_text("print(1)\n")
+    base = wheelhouse.inputs_digest(params(tmp_path))
+    for cache in (".git", "__pycache__", "build", ".venv", "demo.egg-info"):
+        (tmp_path / cache).mkdir()
+        (tmp_path / cache / "junk").write_text("ignored\n")
+    assert wheelhouse.inputs_digest(params(tmp_path)) == base
+    assert wheelhouse.inputs_digest(params(tmp_path, python_version="3.11")) != base
+    (tmp_path / "pkg" / "app.py").write_text("print(2)\n")
+    assert wheelhouse.inputs_digest(params(tmp_path)) != base
+
+
+def test_release_hash_names_the_target():
+    bookworm = wheelhouse._release_hash(
+        "same", {"python_version": "3.11", "architecture": "x86_64"}
+    )
+    trixie = wheelhouse._release_hash("same", {"python_version": "3.13", "architecture": "x86_64"})
+    assert bookworm != trixie
+    assert len(bookworm) == 12
+
+
+def run_module(**args) -> dict:
+    """Run the real module on this controller, as the role's build step does."""
+    ansible = Path(sys.executable).parent / "ansible"
+    argv = [str(ansible), "localhost", "-o", "-M", str(ROOT / "roles/flaskapp/library")]
+    argv += ["-m", "flaskapp_wheelhouse", "-a", json.dumps(args)]
+    env = dict(
+        os.environ, ANSIBLE_LOCALHOST_WARNING="False", ANSIBLE_INVENTORY_UNPARSED_WARNING="False"
+    )
+    out = subprocess.run(argv, capture_output=True, text=True, env=env, check=True).stdout
+    return json.loads(out.split("=>", 1)[1])
+
+
+def test_a_built_wheel_gets_a_stable_release_id(tmp_path):
+    wheel = make_wheel(tmp_path, {"demo/__init__.py": "x = 1\n"})
+    args = {
+        "source": str(wheel),
+        "dest": str(tmp_path / "cache"),
+        "python_version": "3.13",
+        "architecture": "x86_64",
+        # Only the app's wheel: no package index is needed for this test.
+        "dependencies": False,
+    }
+    first = run_module(**args)
+    again = run_module(**args)
+    assert first["changed"] is True
+    assert again["changed"] is False
+    assert again["release"] == first["release"]
+    assert first["release"].startswith("1.2.3-")
+    assert (first["project"], first["version"], first["wheel"]) == ("demo", "1.2.3", wheel.name)
+    assert sorted(os.listdir(first["path"])) == [wheel.name]

@@ -32,17 +32,29 @@ def _type(spec: dict) -> str:
     return kind
 
 
-def table(role: Path) -> str:
-    specs = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())
-    options = specs["argument_specs"]["main"]["options"]
-    rows = ["| Variable | Type | Default | Description |", "|---|---|---|---|"]
+def _rows(options: dict, prefix: str = "") -> list[str]:
+    """One row per option, then one per sub-option (nginx_sites[].tls.mode)."""
+    rows = []
     for name, spec in options.items():
         description = spec.get("description", "")
         if isinstance(description, list):
             description = " ".join(description)
-        default = f"`{_cell(spec['default'])}`" if "default" in spec else "required"
-        rows.append(f"| `{name}` | {_type(spec)} | {default} | {_cell(description)} |")
-    return "\n".join([BEGIN, *rows, END])
+        if "default" in spec:
+            default = f"`{_cell(spec['default'])}`" if spec["default"] != "" else '`""`'
+        else:
+            default = "required" if spec.get("required") else ""
+        rows.append(f"| `{prefix}{name}` | {_type(spec)} | {default} | {_cell(description)} |")
+        if "options" in spec:
+            nested = f"{prefix}{name}[]." if spec.get("type") == "list" else f"{prefix}{name}."
+            rows += _rows(spec["options"], nested)
+    return rows
+
+
+def table(role: Path) -> str:
+    specs = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())
+    options = specs["argument_specs"]["main"]["options"]
+    rows = ["| Variable | Type | Default | Description |", "|---|---|---|---|"]
+    return "\n".join([BEGIN, *rows, *_rows(options), END])
 
 
 def render(readme: Path, role: Path) -> str:
@@ -56,6 +68,8 @@ def main(argv: list[str]) -> int:
     stale = []
     for role in sorted((ROOT / "roles").iterdir()):
         readme = role / "README.md"
+        if BEGIN not in readme.read_text():
+            continue  # an internal role documents its entry points in prose
         wanted = render(readme, role)
         if readme.read_text() != wanted:
             stale.append(readme.relative_to(ROOT))

@@ -17,3 +17,11 @@ def container(host) -> str:
     (nginx_failsafe's underscore), so the two can differ.
     """
     return host.backend.get_hostname()
+
+
+@pytest.fixture
+def app_name() -> str:
+    """The app's name in this scenario (flaskapp_name, or the role's default)."""
+    from playbook_run import app_name
+
+    return app_name()

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Build a Debian target image with systemd, sshd, sudo and python3 from Debian's archive.
 #
-# No container registry is reachable on our machines, so images are made with
-# debootstrap and `docker import` instead of pulled. An image that already exists
-# built from the same recipe (this script) is left alone.
+# No container registry is needed: images are made with debootstrap from Debian's
+# archive and `docker import`, never pulled (see molecule/README.md). An image that
+# already exists, built from the same recipe (this script), is left alone.
 #
 # Usage: scripts/build-target-image.sh bookworm|trixie [IMAGE_NAME]
 set -euo pipefail

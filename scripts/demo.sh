@@ -26,7 +26,7 @@ up() {
   if ! docker container inspect "$container" >/dev/null 2>&1; then
     echo "==> Starting the demo host ($container, Debian 12 with systemd)"
     rm -f "$state_dir/known_hosts"
-    # systemd as PID 1 without --privileged, which fails on our machines (see TESTBED.md).
+    # systemd as PID 1 without --privileged: why, and each setting, in molecule/README.md.
     docker run --detach --name "$container" --hostname "$container" \
       --cap-add SYS_ADMIN --cgroupns host \
       --volume /sys/fs/cgroup:/sys/fs/cgroup:rw \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Make sure a Docker engine answers. On our machines only the client is installed and
-# no engine runs at boot; as root on Debian we install docker.io and start dockerd.
+# Make sure a Docker engine answers. A fresh build machine may have only the client and
+# no engine running; as root on Debian we install docker.io and start dockerd.
 # Anywhere else we say what is missing and change nothing.
 set -euo pipefail
 

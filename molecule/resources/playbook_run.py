@@ -42,9 +42,20 @@ def scenario_config() -> dict:
     return yaml.safe_load(os.path.expandvars(scenario.read_text()))
 
 
+def scenario_vars() -> dict:
+    """Variables the scenario's molecule.yml gives every host (its group_vars for all)."""
+    provisioner = scenario_config().get("provisioner", {})
+    return provisioner.get("inventory", {}).get("group_vars", {}).get("all", {})
+
+
+def app_name() -> str:
+    """The app's name in this scenario (flaskapp_name, or the role's default)."""
+    return scenario_vars().get("flaskapp_name", "flaskapp")
+
+
 def scenario_options() -> list[str]:
     """The command-line options the scenario gives Molecule's own runs (such as a vault)."""
-    options = scenario_config()["provisioner"].get("options", {})
+    options = scenario_config().get("provisioner", {}).get("options", {})
     return [arg for name, value in options.items() for arg in (f"--{name}", str(value))]
 
 

@@ -7,8 +7,6 @@ import uuid
 import pytest
 from stack_http import post_json, request
 
-APP = "flaskapp"
-
 
 @pytest.mark.parametrize("package", ["nginx", "python3-venv", "logrotate"])
 def test_package_installed(host, package):
@@ -19,55 +17,55 @@ def test_debian_default_site_removed(host):
     assert not host.file("/etc/nginx/sites-enabled/default").exists
 
 
-def test_app_user_cannot_log_in(host):
-    user = host.user(APP)
-    assert user.group == APP
+def test_app_user_cannot_log_in(host, app_name):
+    user = host.user(app_name)
+    assert user.group == app_name
     assert user.shell == "/usr/sbin/nologin"
     assert user.uid < 1000
 
 
-def test_code_belongs_to_root(host):
-    current = host.file(f"/srv/{APP}/current")
+def test_code_belongs_to_root(host, app_name):
+    current = host.file(f"/srv/{app_name}/current")
     assert current.is_symlink
     release = host.file(current.linked_to)
     assert release.user == "root"
     assert host.file(f"{current.linked_to}/venv/bin/gunicorn").user == "root"
 
 
-def test_state_directory_private_to_the_app(host):
-    state = host.file(f"/var/lib/{APP}")
+def test_state_directory_private_to_the_app(host, app_name):
+    state = host.file(f"/var/lib/{app_name}")
     assert state.is_directory
-    assert state.user == APP
+    assert state.user == app_name
     assert state.mode == 0o750
 
 
-def test_environment_file_not_world_readable(host):
-    env = host.file(f"/etc/{APP}/environment")
+def test_environment_file_not_world_readable(host, app_name):
+    env = host.file(f"/etc/{app_name}/environment")
     assert env.user == "root"
-    assert env.group == APP
+    assert env.group == app_name
     assert env.mode == 0o640
 
 
-@pytest.mark.parametrize("unit", ["nginx.service", f"{APP}.socket", f"{APP}.service"])
-def test_unit_running_and_enabled(host, unit):
-    service = host.service(unit)
+@pytest.mark.parametrize("unit", ["nginx.service", "{app}.socket", "{app}.service"])
+def test_unit_running_and_enabled(host, unit, app_name):
+    service = host.service(unit.format(app=app_name))
     assert service.is_running
     assert service.is_enabled
 
 
-def test_app_socket_only_for_nginx(host):
-    sock = host.file(f"/run/{APP}.sock")
+def test_app_socket_only_for_nginx(host, app_name):
+    sock = host.file(f"/run/{app_name}.sock")
     assert sock.is_socket
     assert sock.user == "root"
     assert sock.group == "www-data"
     assert sock.mode == 0o660
 
 
-def test_service_is_notify_type_and_restarts(host):
-    props = host.service(f"{APP}.service").systemd_properties
+def test_service_is_notify_type_and_restarts(host, app_name):
+    props = host.service(f"{app_name}.service").systemd_properties
     assert props["Type"] == "notify"
     assert props["Restart"] == "on-failure"
-    assert props["User"] == APP
+    assert props["User"] == app_name
 
 
 # GET /healthz straight through the app's unix socket, bypassing nginx.
@@ -80,9 +78,9 @@ print(s.makefile("rb").read().split(b"\\r\\n\\r\\n", 1)[1].decode())
 """
 
 
-def test_gunicorn_serves_the_active_release(host):
-    release = os.path.basename(host.file(f"/srv/{APP}/current").linked_to)
-    reply = host.check_output("python3 -c %s /run/%s.sock", SOCKET_GET, APP)
+def test_gunicorn_serves_the_active_release(host, app_name):
+    release = os.path.basename(host.file(f"/srv/{app_name}/current").linked_to)
+    reply = host.check_output("python3 -c %s /run/%s.sock", SOCKET_GET, app_name)
     assert json.loads(reply) == {"status": "ok", "release": release}
 
 
@@ -131,8 +129,8 @@ def test_http_redirects_to_https(container):
     assert reply.headers["location"] == "https://notes.test/some/page?x=1"
 
 
-def test_secret_reaches_the_app_but_no_other_user(host):
-    pid = host.check_output(f"systemctl show -p MainPID --value {APP}.service")
+def test_secret_reaches_the_app_but_no_other_user(host, app_name):
+    pid = host.check_output(f"systemctl show -p MainPID --value {app_name}.service")
     environ = host.file(f"/proc/{pid}/environ").content_string
     assert "FLASK_SECRET_KEY=molecule-secret-value-7f3a" in environ
     found = host.run("grep -rl molecule-secret-value-7f3a /etc /srv /var/lib /run -s")

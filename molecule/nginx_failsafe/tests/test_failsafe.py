@@ -3,28 +3,25 @@
 import gzip
 import time
 
+from host_state import config_state
 from load import Load
-from playbook_run import instance, run_playbook, scenario_config, scenario_hosts
+from playbook_run import instance, run_playbook, scenario_hosts, scenario_vars
 from stack_http import request
 
 SITE_CONF = "/etc/nginx/sites-available/notes.conf"
 
 
 def _scenario_sites() -> list[dict]:
-    return scenario_config()["provisioner"]["inventory"]["group_vars"]["all"]["nginx_sites"]
+    return scenario_vars()["nginx_sites"]
 
 
-def _nginx_master_pid(host) -> str:
-    return host.check_output("systemctl show -p MainPID --value nginx.service")
-
-
-def test_app_down_static_still_served_and_maintenance_page_shown(host, container):
-    host.run_expect([0], "systemctl stop flaskapp.socket flaskapp.service")
+def test_app_down_static_still_served_and_maintenance_page_shown(host, container, app_name):
+    host.run_expect([0], f"systemctl stop {app_name}.socket {app_name}.service")
     try:
         page = request(container, "/")
         static = request(container, "/static/style.css")
     finally:
-        host.run_expect([0], "systemctl start flaskapp.socket flaskapp.service")
+        host.run_expect([0], f"systemctl start {app_name}.socket {app_name}.service")
     assert page.status == 502
     assert "flaskstack-maintenance-page" in page.text
     assert page.headers["strict-transport-security"] == "max-age=63072000"
@@ -33,9 +30,9 @@ def test_app_down_static_still_served_and_maintenance_page_shown(host, container
     assert request(container, "/").status == 200
 
 
-def test_precompressed_static_file_preferred(host, container):
+def test_precompressed_static_file_preferred(host, container, app_name):
     # A .gz beside a static file is sent as is; its content tells it apart from on-the-fly gzip.
-    static = host.file("/srv/flaskapp/current/static").linked_to
+    static = host.file(f"/srv/{app_name}/current/static").linked_to
     host.run_expect([0], f"printf 'precompressed copy' | gzip -c > {static}/app.js.gz")
     try:
         reply = request(container, "/static/app.js", headers={"Accept-Encoding": "gzip"})
@@ -64,19 +61,9 @@ def test_check_mode_on_converged_hosts_reports_no_change():
     assert all(counts["changed"] == 0 for counts in recap.values()), run.output[-3000:]
 
 
-# Every file's checksum and every link's target under /etc/nginx.
-NGINX_SNAPSHOT = (
-    "cd /etc/nginx && find . -type f -print0 | sort -z | xargs -0 sha256sum"
-    " && find . -type l -printf '%p -> %l\\n' | sort"
-)
-
-
-def test_rejected_directive_is_rolled_back():
+def test_rejected_directive_is_rolled_back(app_name):
     hosts = {name: instance(name) for name in scenario_hosts()}
-    before = {
-        name: (host.check_output(NGINX_SNAPSHOT), _nginx_master_pid(host))
-        for name, host in hosts.items()
-    }
+    before = {name: config_state(host, app_name) for name, host in hosts.items()}
     sites = [{**site, "extra_config": "this_is_not_a_directive on;"} for site in _scenario_sites()]
     run = run_playbook("playbooks/provision.yml", extra_vars={"nginx_sites": sites})
 
@@ -86,6 +73,6 @@ def test_rejected_directive_is_rolled_back():
     for name, host in hosts.items():
         # Every file and link as it was, no backup left behind, and the same nginx
         # master with the same configuration loaded: never reloaded.
-        assert (host.check_output(NGINX_SNAPSHOT), _nginx_master_pid(host)) == before[name]
+        assert config_state(host, app_name) == before[name]
         assert host.run("nginx -t").rc == 0
         assert request(name, "/").status == 200

@@ -1,12 +1,11 @@
-"""Two sites on one host: the operator's own certificate, the modern TLS profile,
-and variables nginx's role rejects before anything on the host changes."""
+"""Two sites on one host: the operator's own certificate and the modern TLS profile,
+and the app deployed under another name (flaskapp_name) with nginx following it."""
 
 import os
 import socket
 import ssl
 from pathlib import Path
 
-from playbook_run import instance, run_playbook, scenario_hosts
 from stack_http import published_port, request, tls_handshake
 from tls_probe import client_context, handshake_with_permissive_server
 
@@ -43,28 +42,18 @@ def test_operators_key_readable_by_root_only(host):
     assert host.file("/etc/nginx/tls").mode == 0o750
 
 
-def _nginx_conf_checksums() -> dict[str, str]:
-    return {
-        name: instance(name).file("/etc/nginx/nginx.conf").sha256sum for name in scenario_hosts()
-    }
+def test_renamed_app_runs_under_its_own_name(host, app_name):
+    assert app_name != "flaskapp", "this scenario deploys the app under another name"
+    for unit in (f"{app_name}.socket", f"{app_name}.service"):
+        assert host.service(unit).is_running
+    assert host.file(f"/run/{app_name}.sock").is_socket
+    assert host.file(f"/srv/{app_name}/current").is_symlink
+    assert host.file(f"/etc/{app_name}/environment").exists
+    assert not host.file("/etc/systemd/system/flaskapp.service").exists
 
 
-# The next two run the play against every instance at once, so they take no `host`.
-def test_wrong_variable_type_fails_naming_it_and_changes_nothing():
-    before = _nginx_conf_checksums()
-    run = run_playbook("playbooks/provision.yml", extra_vars={"nginx_tls_profile": "ancient"})
-    assert run.rc != 0
-    assert "nginx_tls_profile" in run.output
-    assert "ancient" in run.output
-    assert all(counts["changed"] == 0 for counts in run.recap().values())
-    assert _nginx_conf_checksums() == before
-
-
-def test_malformed_site_fails_naming_it():
-    before = _nginx_conf_checksums()
-    site = {"name": "Bad Name", "server_names": ["bad.test"], "upstream": {}}
-    run = run_playbook("playbooks/provision.yml", extra_vars={"nginx_sites": [site]})
-    assert run.rc != 0
-    assert "nginx_sites item 'Bad Name'" in run.output
-    assert all(counts["changed"] == 0 for counts in run.recap().values())
-    assert _nginx_conf_checksums() == before
+def test_both_sites_follow_the_renamed_app(host, container, app_name):
+    for site in ("notes", "own"):
+        conf = host.file(f"/etc/nginx/sites-available/{site}.conf")
+        assert conf.contains(f"server unix:/run/{app_name}.sock;")
+    assert request(container, "/static/style.css").status == 200

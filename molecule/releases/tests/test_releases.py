@@ -1,170 +1,199 @@
 """Releases: deploy, roll back, switch back from an unhealthy release, keep data.
 
-These tests run the project's playbooks against both instances at once, as an operator
-would, so they take no `host` fixture; they run in file order and build on each other.
+Each test runs the project's playbooks against both instances at once, as an operator
+would, so it takes no `host` fixture. Each starts from the release history it needs
+(the `history` fixture deploys only what is missing), so any test passes alone and the
+tests pass in any order.
 """
 
 import os
 import uuid
 
 import pytest
-from app_variants import app_variant, built_wheel
+from app_variants import PROJECT, app_variant, built_wheel
 from load import Load
-from playbook_run import instance, run_playbook, scenario_hosts
+from playbook_run import app_name, instance, run_playbook, scenario_hosts
 from stack_http import post_json, request
 
-CURRENT = "/srv/flaskapp/current"
+APP = app_name()
+VERSIONS = {"a": "1.0.0", "b": "1.1.0", "c": "1.2.0", "broken": "1.3.0"}
 
 
-def _release(name: str) -> str:
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory):
+    """What each release is built from: app/ itself (what converge deployed) and copies."""
+    directory = tmp_path_factory.mktemp("variants")
+    return {
+        "a": PROJECT / "app",
+        "b": app_variant(directory, VERSIONS["b"]),
+        # Deployed as a built wheel rather than a project directory.
+        "c": built_wheel(app_variant(directory, VERSIONS["c"]), directory / "wheel"),
+        "broken": app_variant(directory, VERSIONS["broken"], broken=True),
+    }
+
+
+def _deploy(source, *args: str, **extra_vars):
+    return run_playbook(
+        "playbooks/deploy.yml", *args, extra_vars={"flaskapp_source": str(source), **extra_vars}
+    )
+
+
+def _linked(name: str, link: str) -> str:
+    """The release a link of the app (current, previous) points at, or ""."""
+    target = instance(name).file(f"/srv/{APP}/{link}")
+    return os.path.basename(target.linked_to) if target.is_symlink else ""
+
+
+def _serving(name: str) -> str:
     health = request(name, "/healthz")
     assert health.status == 200, health.text
     return health.json()["release"]
 
 
-def _create_note(name: str, title: str) -> int:
-    reply = post_json(name, "/api/notes", {"title": title})
-    assert reply.status == 201, reply.text
-    return reply.json()["id"]
+@pytest.fixture
+def history(sources):
+    """history("a", "b"): every instance serves b, and rolling back would return to a."""
+
+    def reached(names) -> bool:
+        current = VERSIONS[names[-1]] + "-"
+        previous = VERSIONS[names[-2]] + "-" if len(names) > 1 else ""
+        return all(
+            _linked(name, "current").startswith(current)
+            and _linked(name, "previous").startswith(previous)
+            for name in scenario_hosts()
+        )
+
+    def ensure(*names: str) -> None:
+        if not reached(names):
+            for name in names:
+                run = _deploy(sources[name])
+                assert run.rc == 0, run.output[-3000:]
+        assert reached(names)
+
+    return ensure
 
 
-def _note_title(name: str, note_id: int) -> str:
-    return request(name, f"/api/notes/{note_id}").json()["title"]
+@pytest.fixture
+def notes():
+    """A note on each instance, made before the test changes anything: {instance: id}."""
+    made = {}
+    for name in scenario_hosts():
+        reply = post_json(name, "/api/notes", {"title": f"kept {uuid.uuid4()}"})
+        assert reply.status == 201, reply.text
+        made[name] = reply.json()
+    yield made
+    for name, note in made.items():
+        assert request(name, f"/api/notes/{note['id']}").json()["title"] == note["title"]
 
 
-@pytest.fixture(scope="module")
-def variants(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("variants")
-    return {
-        "b": app_variant(directory, "1.1.0"),
-        # Deployed as a built wheel rather than a project directory.
-        "c": built_wheel(app_variant(directory, "1.2.0"), directory / "wheel-1.2.0"),
-        "broken": app_variant(directory, "1.3.0", broken=True),
-    }
-
-
-@pytest.fixture(scope="module")
-def deployed():
-    """Release and a note per instance as the scenario's converge left them (release A)."""
-    return {
-        name: {"release_a": _release(name), "note": _create_note(name, f"from A {uuid.uuid4()}")}
-        for name in scenario_hosts()
-    }
-
-
-def test_deploy_b_under_load_serves_b_keeps_data_and_fails_no_request(deployed, variants):
-    loads = [Load(name, ["/healthz", "/api/notes", "/"], workers=3) for name in deployed]
+def test_deploy_under_load_serves_the_new_release_and_fails_no_request(history, sources, notes):
+    history("a")
+    loads = [Load(name, ["/healthz", "/api/notes", "/"], workers=3) for name in scenario_hosts()]
     for load in loads:
         load.__enter__()
     try:
-        run = run_playbook(
-            "playbooks/deploy.yml", extra_vars={"flaskapp_source": str(variants["b"])}
-        )
+        run = _deploy(sources["b"])
     finally:
         for load in loads:
             load.__exit__(None, None, None)
     assert run.rc == 0, run.output[-3000:]
-    for name, state in deployed.items():
-        assert _release(name).startswith("1.1.0-")
-        assert _note_title(name, state["note"]).startswith("from A")
+    for name in scenario_hosts():
+        assert _serving(name).startswith(VERSIONS["b"] + "-")
     for load in loads:
         assert load.failures == []
         assert load.total > 20
 
 
-def test_deploying_the_same_release_again_changes_nothing(variants):
-    run = run_playbook("playbooks/deploy.yml", extra_vars={"flaskapp_source": str(variants["b"])})
+def test_deploying_the_same_release_again_changes_nothing(history, sources):
+    history("b")
+    run = _deploy(sources["b"])
     assert run.rc == 0, run.output[-3000:]
     assert all(counts["changed"] == 0 for counts in run.recap().values()), run.output[-3000:]
 
 
-def test_rollback_returns_to_a_with_the_data(deployed):
+def test_rollback_returns_to_the_previous_release_with_the_data(history, notes):
+    history("a", "b")
+    before = {name: _linked(name, "previous") for name in scenario_hosts()}
     run = run_playbook("playbooks/rollback.yml")
     assert run.rc == 0, run.output[-3000:]
-    for name, state in deployed.items():
-        assert _release(name) == state["release_a"]
-        assert _note_title(name, state["note"]).startswith("from A")
+    for name, release in before.items():
+        assert _serving(name) == release
+        assert _linked(name, "previous").startswith(VERSIONS["b"] + "-")
 
 
-def test_rollback_to_a_named_release(deployed):
-    for name in deployed:
-        b_release = os.path.basename(instance(name).file("/srv/flaskapp/previous").linked_to)
-        assert b_release.startswith("1.1.0-")
+@pytest.fixture
+def two_releases(history):
+    """Every instance has an active and a previous release (any two)."""
+    if not all(_linked(name, "previous") for name in scenario_hosts()):
+        history("a", "b")
+
+
+def test_rollback_to_a_named_release(two_releases):
+    for name in scenario_hosts():
+        named = _linked(name, "previous")
         run = run_playbook(
             "playbooks/rollback.yml",
             "--limit",
             name,
-            extra_vars={"flaskapp_rollback_release": b_release},
+            extra_vars={"flaskapp_rollback_release": named},
         )
         assert run.rc == 0, run.output[-3000:]
-        assert _release(name) == b_release
+        assert _serving(name) == named
 
 
-def test_rollback_to_a_missing_release_fails_clearly_and_changes_nothing(deployed):
-    before = {name: _release(name) for name in deployed}
+def test_rollback_to_a_missing_release_fails_clearly_and_changes_nothing():
+    before = {name: _serving(name) for name in scenario_hosts()}
     run = run_playbook(
         "playbooks/rollback.yml", extra_vars={"flaskapp_rollback_release": "9.9.9-nothere"}
     )
     assert run.rc != 0
     assert "flaskapp_rollback_release names 9.9.9-nothere" in run.output
-    assert {name: _release(name) for name in deployed} == before
+    assert {name: _serving(name) for name in scenario_hosts()} == before
 
 
-def _failing_deploy(**extra_vars) -> str:
-    """Deploy something unhealthy; the play must fail and leave the app serving."""
-    run = run_playbook(
-        "playbooks/deploy.yml", extra_vars={"flaskapp_health_retries": 5, **extra_vars}
-    )
+def _failing_deploy(source, **extra_vars) -> str:
+    """Deploy something unhealthy: the play must fail and leave the app serving."""
+    run = _deploy(source, flaskapp_health_retries=5, **extra_vars)
     assert run.rc != 0
-    assert "The app serves again." in run.output
+    assert "The app serves again." in run.output, run.output[-3000:]
     return run.output
 
 
-def test_unhealthy_release_is_switched_back_and_the_play_fails(deployed, variants):
-    before = {name: _release(name) for name in deployed}
-    output = _failing_deploy(flaskapp_source=str(variants["broken"]))
-    assert "Release 1.3.0-" in output
+def test_unhealthy_release_is_switched_back_and_the_play_fails(history, sources, notes):
+    history("a", "b")
+    before = {name: (_serving(name), _linked(name, "previous")) for name in scenario_hosts()}
+    output = _failing_deploy(sources["broken"])
+    assert f"Release {VERSIONS['broken']}-" in output
     assert "failed its health check" in output
-    for name, release in before.items():
-        host = instance(name)
-        assert f"Switched back to release {release}" in output
-        assert _release(name) == release
-        assert host.file(CURRENT).linked_to.endswith(release)
-        # previous still leads back to A, and the unhealthy release is gone.
-        assert os.path.basename(host.file("/srv/flaskapp/previous").linked_to).startswith("1.0.0-")
-        assert host.run("ls -d /srv/flaskapp/releases/1.3.0-*").rc != 0
+    for name, (serving, previous) in before.items():
+        assert f"Switched back to release {serving}" in output
+        assert _serving(name) == serving
+        assert (_linked(name, "current"), _linked(name, "previous")) == (serving, previous)
+        # The unhealthy release is gone, so a fixed build of it starts afresh.
+        assert instance(name).run(f"ls -d /srv/{APP}/releases/{VERSIONS['broken']}-*").rc != 0
 
 
-def test_breaking_configuration_change_is_put_back(deployed, variants):
-    before = {name: _release(name) for name in deployed}
-    assert all(release.startswith("1.1.0-") for release in before.values())
-    output = _failing_deploy(
-        # The release that serves (B), so only the configuration changes.
-        flaskapp_source=str(variants["b"]),
-        flaskapp_wsgi_app="notesapp:no_such_factory()",
-    )
+def test_breaking_configuration_change_is_put_back(history, sources):
+    history("b")
+    before = {name: _serving(name) for name in scenario_hosts()}
+    output = _failing_deploy(sources["b"], flaskapp_wsgi_app="notesapp:no_such_factory()")
     assert "with the new configuration failed its health check" in output
-    assert "Restored /etc/flaskapp/gunicorn.conf.py" in output
+    assert f"Restored /etc/{APP}/gunicorn.conf.py" in output
     for name, release in before.items():
         host = instance(name)
-        assert _release(name) == release
-        assert host.file("/etc/flaskapp/gunicorn.conf.py").contains(
-            'wsgi_app = "notesapp:create_app()"'
-        )
-        assert host.run("ls /etc/flaskapp | grep -c '~$'").stdout.strip() == "0"
+        assert _serving(name) == release
+        conf = host.file(f"/etc/{APP}/gunicorn.conf.py")
+        assert conf.contains('wsgi_app = "notesapp:create_app()"')
+        assert host.run("ls /var/backups/flaskstack").stdout.strip() == ""
 
 
-def test_wheel_deploy_removes_releases_beyond_the_kept_number(deployed, variants):
-    run = run_playbook(
-        "playbooks/deploy.yml",
-        extra_vars={"flaskapp_source": str(variants["c"]), "flaskapp_keep_releases": 2},
-    )
+def test_wheel_deploy_removes_releases_beyond_the_kept_number(history, sources, notes):
+    history("a", "b")
+    run = _deploy(sources["c"], flaskapp_keep_releases=2)
     assert run.rc == 0, run.output[-3000:]
-    for name in deployed:
-        host = instance(name)
-        releases = host.check_output("ls /srv/flaskapp/releases").split()
-        current = os.path.basename(host.file(CURRENT).linked_to)
-        previous = os.path.basename(host.file("/srv/flaskapp/previous").linked_to)
-        assert current.startswith("1.2.0-")
-        assert sorted(releases) == sorted({current, previous})
-        assert _note_title(name, deployed[name]["note"]).startswith("from A")
+    for name in scenario_hosts():
+        current, previous = _linked(name, "current"), _linked(name, "previous")
+        assert current.startswith(VERSIONS["c"] + "-")
+        assert previous.startswith(VERSIONS["b"] + "-")
+        releases = instance(name).check_output(f"ls /srv/{APP}/releases").split()
+        assert sorted(releases) == sorted([current, previous])

@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 
 import yaml
-from playbook_run import PROJECT, run_playbook
+from playbook_run import PROJECT, app_name, run_playbook
 
 VAULT = PROJECT / "inventory/production/group_vars/all/vault.yml"
 PASSWORD = PROJECT / "inventory/production/example-vault-password"
@@ -29,7 +29,7 @@ def _vaulted_secret() -> str:
 
 
 def test_vaulted_secret_reaches_the_app(host):
-    pid = host.check_output("systemctl show -p MainPID --value flaskapp.service")
+    pid = host.check_output(f"systemctl show -p MainPID --value {app_name()}.service")
     assert (
         f"FLASK_SECRET_KEY={_vaulted_secret()}" in host.file(f"/proc/{pid}/environ").content_string
     )
@@ -38,7 +38,7 @@ def test_vaulted_secret_reaches_the_app(host):
 def test_vaulted_secret_in_no_file_others_can_read(host):
     secret = _vaulted_secret()
     found = host.run(f"grep -rlF {secret} /etc /srv /var/lib /var/log /run /tmp -s").stdout.split()
-    assert "/etc/flaskapp/environment" in found
+    assert f"/etc/{app_name()}/environment" in found
     readable = [path for path in found if host.file(path).mode & 0o004]
     assert readable == []
 

@@ -4,9 +4,10 @@ import re
 import time
 
 from load import Load
+from playbook_run import app_name
 from stack_http import post_json, request
 
-SERVICE = "flaskapp.service"
+SERVICE = f"{app_name()}.service"
 
 
 def test_restart_under_load_fails_no_request(host, container):

@@ -12,7 +12,7 @@ from . import api, db, errors, health, pages
 
 # from_prefixed_env() parses values as JSON, which would turn FLASK_RELEASE=1.10 into the float
 # 1.1 or a numeric secret into an int; these keys always take the environment text verbatim.
-_VERBATIM_ENV_KEYS = ("SECRET_KEY", "STATE_DIR", "RELEASE")
+_VERBATIM_ENV_KEYS = ("SECRET_KEY", "STATE_DIR", "RELEASE", "DATABASE_URL")
 
 
 def _installed_release() -> str:
@@ -27,6 +27,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(
         SECRET_KEY="dev",
         STATE_DIR=app.instance_path,
+        # "" means SQLite in STATE_DIR; see db.py.
+        DATABASE_URL="",
         RELEASE=_installed_release(),
         NOTE_TITLE_MAX=200,
         NOTE_BODY_MAX=10_000,

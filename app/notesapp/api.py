@@ -1,19 +1,19 @@
-"""JSON API for notes: create, list and fetch one."""
+"""JSON API for notes: create, list, fetch, edit and delete."""
 
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
+from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
-from .db import get_db
+from .db import get_session
+from .models import Note
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-# Larger ids would overflow SQLite's INTEGER; the route answers 404 for them instead of 500.
+# Larger ids overflow a 64-bit integer column; the route answers 404 for them instead of 500.
 _MAX_ID = 2**63 - 1
-# The note's JSON keys are exactly these column names.
-_COLUMNS = "id, title, body, created_at"
 
 _JSON_TYPE_NAMES = {
     type(None): "null",
@@ -73,33 +73,65 @@ def _string_field(data: dict[str, Any], field: str, limit: int, *, required: boo
     return value
 
 
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _note_or_404(note_id: int) -> Note:
+    note = get_session().get(Note, note_id)
+    if note is None:
+        abort(404, description=f"note {note_id} not found")
+    return note
+
+
 @bp.post("/notes")
 def create_note() -> tuple[Response, int, dict[str, str]]:
     data = _request_object()
     config = current_app.config
-    title = _string_field(data, "title", config["NOTE_TITLE_MAX"], required=True)
-    body = _string_field(data, "body", config["NOTE_BODY_MAX"], required=False)
-    created_at = datetime.now(UTC).isoformat(timespec="seconds")
-    cursor = get_db().execute(
-        "INSERT INTO notes (title, body, created_at) VALUES (?, ?, ?)",
-        (title, body, created_at),
+    note = Note(
+        title=_string_field(data, "title", config["NOTE_TITLE_MAX"], required=True),
+        body=_string_field(data, "body", config["NOTE_BODY_MAX"], required=False),
+        created_at=_now(),
     )
-    note = {"id": cursor.lastrowid, "title": title, "body": body, "created_at": created_at}
+    session = get_session()
+    session.add(note)
+    session.commit()
     # _external so the proxied scheme and host (via ProxyFix) appear in the Location header.
-    location = url_for("api.get_note", note_id=cursor.lastrowid, _external=True)
-    return jsonify(note), 201, {"Location": location}
+    location = url_for("api.get_note", note_id=note.id, _external=True)
+    return jsonify(note.as_dict()), 201, {"Location": location}
 
 
 @bp.get("/notes")
 def list_notes() -> Response:
     # Ordering by id, not created_at, keeps notes made within the same second in order.
-    rows = get_db().execute(f"SELECT {_COLUMNS} FROM notes ORDER BY id DESC")
-    return jsonify(notes=[dict(row) for row in rows])
+    notes = get_session().scalars(select(Note).order_by(Note.id.desc()))
+    return jsonify(notes=[note.as_dict() for note in notes])
 
 
 @bp.get(f"/notes/<int(max={_MAX_ID}):note_id>")
 def get_note(note_id: int) -> Response:
-    row = get_db().execute(f"SELECT {_COLUMNS} FROM notes WHERE id = ?", (note_id,)).fetchone()
-    if row is None:
-        abort(404, description=f"note {note_id} not found")
-    return jsonify(dict(row))
+    return jsonify(_note_or_404(note_id).as_dict())
+
+
+@bp.patch(f"/notes/<int(max={_MAX_ID}):note_id>")
+def edit_note(note_id: int) -> Response:
+    data = _request_object()
+    config = current_app.config
+    if not {"title", "body"} & data.keys():
+        raise InvalidNote("nothing to change: expected title or body")
+    note = _note_or_404(note_id)
+    if "title" in data:
+        note.title = _string_field(data, "title", config["NOTE_TITLE_MAX"], required=True)
+    if "body" in data:
+        note.body = _string_field(data, "body", config["NOTE_BODY_MAX"], required=False)
+    note.updated_at = _now()
+    get_session().commit()
+    return jsonify(note.as_dict())
+
+
+@bp.delete(f"/notes/<int(max={_MAX_ID}):note_id>")
+def delete_note(note_id: int) -> tuple[str, int]:
+    session = get_session()
+    session.delete(_note_or_404(note_id))
+    session.commit()
+    return "", 204

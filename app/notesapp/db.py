@@ -1,95 +1,122 @@
-"""SQLite storage for notes: one connection per request, schema created when missing."""
+"""The app's database: one SQLAlchemy engine per app, one session per request.
 
-import sqlite3
+SQLite in the state directory by default (one host); any SQLAlchemy URL in DATABASE_URL
+(FLASK_DATABASE_URL), such as postgresql+psycopg://..., when several app hosts share
+the data. Only the migrations make and change the schema (`flask --app notesapp db
+upgrade`), never a request.
+"""
+
 from pathlib import Path
 
 import click
 from flask import Flask, current_app, g
-from flask.cli import with_appcontext
+from flask.cli import AppGroup
+from sqlalchemy import Engine, create_engine, event, false, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from . import migrate
+from .models import Note
 
 DB_FILENAME = "notes.sqlite3"
-# Several gunicorn workers share the file; waiting briefly for a lock beats failing the request.
-BUSY_TIMEOUT_SECONDS = 5.0
-
-# IF NOT EXISTS makes it safe for every worker to run this at once on a fresh state directory.
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS notes (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    title TEXT NOT NULL,
-    body TEXT NOT NULL DEFAULT '',
-    created_at TEXT NOT NULL
-)
-"""
+# Several gunicorn workers share a SQLite file; waiting briefly for a lock beats failing.
+SQLITE_BUSY_TIMEOUT_SECONDS = 5
 
 
-def database_path() -> Path:
-    return Path(current_app.config["STATE_DIR"]) / DB_FILENAME
+def database_url(app: Flask) -> str:
+    configured = app.config["DATABASE_URL"]
+    if configured:
+        return configured
+    path = Path(app.config["STATE_DIR"]) / DB_FILENAME
+    return f"sqlite:///{path}?timeout={SQLITE_BUSY_TIMEOUT_SECONDS}"
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open the database at path in autocommit mode, ready for use."""
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    try:
-        # WAL lets one worker read while another writes. The mode is stored in the file, so
-        # after the first connection this is a cheap no-op.
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute(SCHEMA)
-    except sqlite3.Error:
-        conn.close()
-        raise
-    return conn
+def _write_ahead_log(dbapi_connection, _record) -> None:
+    # WAL lets one worker read while another writes. The mode is kept in the file, so
+    # after the first connection this is a cheap no-op.
+    dbapi_connection.execute("PRAGMA journal_mode = WAL")
 
 
-def get_db() -> sqlite3.Connection:
-    if "db" not in g:
-        g.db = connect(database_path())
-    return g.db
+def make_engine(url: str) -> Engine:
+    # pre_ping: a connection the database server closed (a restart) is replaced, not failed.
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _write_ahead_log)
+    return engine
 
 
-def close_db(_exc: BaseException | None = None) -> None:
-    conn = g.pop("db", None)
-    if conn is not None:
-        conn.close()
+def engine() -> Engine:
+    return current_app.extensions["notesapp.db"]
+
+
+def get_session() -> Session:
+    if "db_session" not in g:
+        g.db_session = Session(engine(), expire_on_commit=False)
+    return g.db_session
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
 
 
 def check_storage() -> str | None:
     """Return None if notes can be read and written, else a short reason why not."""
-    state_dir = Path(current_app.config["STATE_DIR"])
-    # Checked here rather than created: the deploy role owns the directory and its permissions.
-    if not state_dir.exists():
-        return "state directory does not exist"
-    if not state_dir.is_dir():
-        return "state directory is not a directory"
+    if engine().dialect.name == "sqlite":
+        state_dir = Path(current_app.config["STATE_DIR"])
+        # Checked here rather than created: the deploy role owns the directory.
+        if not state_dir.exists():
+            return "state directory does not exist"
+        if not state_dir.is_dir():
+            return "state directory is not a directory"
     try:
-        conn = connect(state_dir / DB_FILENAME)
-    except sqlite3.Error as e:
-        return f"cannot open database: {e}"
-    try:
-        conn.execute("SELECT count(*) FROM notes").fetchone()
-        # A write that matches no rows, rolled back: proves the file is writable (BEGIN alone
-        # succeeds on a read-only database) without changing any data.
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("DELETE FROM notes WHERE 0")
-        conn.execute("ROLLBACK")
-    except sqlite3.Error as e:
-        return f"database query failed: {e}"
-    finally:
-        conn.close()
+        with engine().connect() as connection:
+            revision = migrate.current(connection)
+            if migrate.is_behind(revision):
+                return (
+                    f"database schema is at revision {revision or 'none'}, this release needs "
+                    f"{migrate.head()}: run flask --app notesapp db upgrade"
+                )
+            connection.execute(select(func.count()).select_from(Note)).scalar_one()
+            # A write that changes no row, rolled back: it fails on a read-only database
+            # or a read-only transaction (a standby), where reads still work.
+            connection.execute(update(Note).where(false()).values(title=Note.title))
+            connection.rollback()
+    except SQLAlchemyError as e:
+        return f"database unusable: {e.__class__.__name__}: {getattr(e, 'orig', e)}"
     return None
 
 
-@click.command("init-db")
-@with_appcontext
-def init_db_command() -> None:
-    """Create the state directory and the notes table if they are missing."""
-    path = database_path()
-    # Unlike the web app, this explicit admin step may create the directory (handy in development).
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connect(path).close()
-    click.echo(f"Initialized the database at {path}.")
+# An AppGroup runs each command inside the app's context, with its configuration.
+db_cli = AppGroup("db", help="The database's schema.")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def upgrade_command(revision: str) -> None:
+    """Apply the migrations shipped with this release (up to REVISION, default head)."""
+    if engine().dialect.name == "sqlite":
+        # An explicit admin step may create the state directory (handy in development).
+        Path(current_app.config["STATE_DIR"]).mkdir(parents=True, exist_ok=True)
+    with engine().connect() as connection:
+        before = migrate.current(connection)
+    if migrate.is_ahead(before):
+        click.echo(f"The database is at revision {before}, made by a newer release: nothing to do.")
+        return
+    migrate.upgrade(engine(), revision)
+    with engine().connect() as connection:
+        click.echo(f"The database is at revision {migrate.current(connection)}.")
+
+
+@db_cli.command("current")
+def current_command() -> None:
+    """Print the revision the database is at."""
+    with engine().connect() as connection:
+        click.echo(migrate.current(connection) or "none")
 
 
 def init_app(app: Flask) -> None:
-    app.teardown_appcontext(close_db)
-    app.cli.add_command(init_db_command)
+    app.extensions["notesapp.db"] = make_engine(database_url(app))
+    app.teardown_appcontext(close_session)
+    app.cli.add_command(db_cli)

@@ -11,7 +11,8 @@ def test_create_returns_note_and_location(client):
     response = create(client, title="  Shopping  ", body="milk\neggs")
     assert response.status_code == 201
     note = response.get_json()
-    assert set(note) == {"id", "title", "body", "created_at"}
+    assert set(note) == {"id", "title", "body", "created_at", "updated_at"}
+    assert note["updated_at"] is None
     assert note["title"] == "Shopping"
     assert note["body"] == "milk\neggs"
     assert response.headers["Location"] == f"http://localhost/api/notes/{note['id']}"
@@ -36,12 +37,52 @@ def test_list_newest_first(client):
     assert titles == ["third", "second", "first"]
 
 
-def test_notes_persist_across_apps(app, tmp_path):
-    from notesapp import create_app
-
+def test_notes_persist_across_apps(app, make_app, tmp_path):
     create(app.test_client(), title="kept")
-    again = create_app({"TESTING": True, "STATE_DIR": str(tmp_path)}).test_client()
+    again = make_app(tmp_path).test_client()
     assert [n["title"] for n in again.get("/api/notes").get_json()["notes"]] == ["kept"]
+
+
+def test_edit_changes_only_what_is_given(client):
+    note = create(client, title="Before", body="body").get_json()
+    response = client.patch(f"/api/notes/{note['id']}", json={"title": " After "})
+    assert response.status_code == 200
+    edited = response.get_json()
+    assert (edited["title"], edited["body"]) == ("After", "body")
+    assert edited["updated_at"] is not None
+    assert client.get(f"/api/notes/{note['id']}").get_json() == edited
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "words"),
+    [
+        ({}, None, "nothing to change"),
+        ({"title": ""}, "title", "empty"),
+        ({"body": 3}, "body", "string"),
+    ],
+)
+def test_invalid_edit_changes_nothing(client, payload, field, words):
+    note = create(client, title="Kept").get_json()
+    response = client.patch(f"/api/notes/{note['id']}", json=payload)
+    assert response.status_code == 400
+    assert response.get_json()["field"] == field
+    assert words in response.get_json()["error"]
+    assert client.get(f"/api/notes/{note['id']}").get_json() == note
+
+
+def test_delete_removes_the_note_and_its_id_is_not_reused(client):
+    first = create(client, title="gone").get_json()
+    assert client.delete(f"/api/notes/{first['id']}").status_code == 204
+    assert client.get(f"/api/notes/{first['id']}").status_code == 404
+    assert client.delete(f"/api/notes/{first['id']}").status_code == 404
+    assert create(client, title="next").get_json()["id"] > first["id"]
+
+
+@pytest.mark.parametrize("method", ["get", "patch", "delete"])
+def test_edit_or_delete_of_a_missing_note_is_json_404(client, method):
+    response = getattr(client, method)("/api/notes/999", json={"title": "x"})
+    assert response.status_code == 404
+    assert response.get_json() == {"error": "note 999 not found"}
 
 
 def test_missing_note_is_json_404(client):
@@ -63,7 +104,7 @@ def test_unknown_api_url_is_json_404(client):
 
 
 def test_wrong_method_is_json_405(client):
-    response = client.delete("/api/notes")
+    response = client.put("/api/notes")
     assert response.status_code == 405
     assert "error" in response.get_json()
     assert "POST" in response.headers["Allow"]
@@ -79,7 +120,7 @@ def test_oversized_request_is_json_413(client):
 
 def test_unexpected_error_is_json_500(app, monkeypatch):
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    monkeypatch.setattr("notesapp.api.get_db", lambda: 1 / 0)
+    monkeypatch.setattr("notesapp.api.get_session", lambda: 1 / 0)
     app.logger.disabled = True
     response = app.test_client().get("/api/notes")
     assert response.status_code == 500

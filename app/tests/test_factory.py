@@ -49,10 +49,29 @@ def test_test_config_wins_over_environment(monkeypatch):
     assert app.config["RELEASE"] == "from-test"
 
 
-def test_init_db_command(tmp_path):
+def test_database_url_overrides_the_state_directory(monkeypatch):
+    url = "postgresql+psycopg://notes:s3cret@db.internal/notes?sslmode=verify-full"
+    monkeypatch.setenv("FLASK_DATABASE_URL", url)
+    app = create_app()
+    assert app.config["DATABASE_URL"] == url
+    assert app.extensions["notesapp.db"].dialect.name == "postgresql"
+
+
+def test_db_upgrade_and_current_commands(make_app, tmp_path):
     state_dir = tmp_path / "state"
-    app = create_app({"TESTING": True, "STATE_DIR": str(state_dir)})
-    result = app.test_cli_runner().invoke(args=["init-db"])
-    assert result.exit_code == 0
-    assert "Initialized the database" in result.output
+    app = make_app(state_dir, revision=None)
+    runner = app.test_cli_runner()
+    # The admin command creates the state directory; the web app never does.
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "at revision 0002" in result.output
     assert Path(state_dir, "notes.sqlite3").is_file()
+    assert runner.invoke(args=["db", "current"]).output.strip() == "0002"
+
+
+def test_db_upgrade_leaves_a_database_of_a_newer_release_alone(app, tmp_path):
+    with app.extensions["notesapp.db"].begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'f00dfeed'")
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "made by a newer release: nothing to do" in result.output

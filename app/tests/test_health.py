@@ -1,31 +1,57 @@
-"""The /healthz endpoint: 200 when storage works, 503 with a reason when it does not."""
+"""The /healthz endpoint: 200 when the database can be read and written at the schema this
+release needs, 503 with a reason when not."""
 
 import sqlite3
 import threading
-from pathlib import Path
 
 import pytest
 
-from notesapp import create_app, db
+from notesapp import db
 
 
-def health(state_dir, release="9.9.9"):
-    app = create_app({"TESTING": True, "STATE_DIR": str(state_dir), "RELEASE": release})
+def health(app):
     app.logger.disabled = True
     return app.test_client().get("/healthz")
 
 
-def test_ok_reports_release(tmp_path):
-    response = health(tmp_path)
+@pytest.fixture
+def app_at(make_app, tmp_path):
+    """app_at(revision, state_dir=tmp_path, **config): an app whose database is at REVISION."""
+
+    def make(revision="head", state_dir=None, **config):
+        return make_app(state_dir or tmp_path, revision=revision, RELEASE="9.9.9", **config)
+
+    return make
+
+
+def test_ok_reports_release(app_at, tmp_path):
+    response = health(app_at())
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "release": "9.9.9"}
-    assert (tmp_path / "notes.sqlite3").is_file()
+    assert (tmp_path / db.DB_FILENAME).is_file()
 
 
 def test_ok_with_existing_notes(client, app):
     client.post("/api/notes", json={"title": "x"})
     body = client.get("/healthz").get_json()
     assert body == {"status": "ok", "release": app.config["RELEASE"]}
+
+
+@pytest.mark.parametrize(("revision", "shown"), [(None, "none"), ("0001", "0001")])
+def test_database_behind_this_release_is_503_naming_both_revisions(app_at, revision, shown):
+    response = health(app_at(revision))
+    assert response.status_code == 503
+    detail = response.get_json()["detail"]
+    assert f"revision {shown}, this release needs 0002" in detail
+    assert "db upgrade" in detail
+
+
+def test_database_migrated_by_a_newer_release_still_serves(app_at, tmp_path):
+    app = app_at()
+    with sqlite3.connect(tmp_path / db.DB_FILENAME) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'f00dfeed'")
+    conn.close()
+    assert health(app).status_code == 200
 
 
 def missing_dir(tmp):
@@ -52,13 +78,12 @@ def database_is_garbage(tmp):
     [
         (missing_dir, "does not exist"),
         (regular_file, "not a directory"),
-        (database_is_a_directory, "cannot open database"),
-        (database_is_garbage, "cannot open database"),
+        (database_is_a_directory, "database unusable"),
+        (database_is_garbage, "database unusable"),
     ],
 )
-def test_unusable_storage_is_503(tmp_path, make_state, words):
-    state_dir = make_state(tmp_path)
-    response = health(state_dir)
+def test_unusable_storage_is_503(app_at, tmp_path, make_state, words):
+    response = health(app_at(revision=None, state_dir=make_state(tmp_path)))
     assert response.status_code == 503
     body = response.get_json()
     assert body["status"] == "error"
@@ -66,22 +91,18 @@ def test_unusable_storage_is_503(tmp_path, make_state, words):
     assert words in body["detail"]
 
 
-def test_read_only_database_is_503(tmp_path, monkeypatch):
+def test_read_only_database_is_503(app_at, tmp_path):
     # Tests run as root, where chmod cannot make a file unwritable; open it read-only instead.
-    assert health(tmp_path).status_code == 200
-    real_connect = sqlite3.connect
-
-    def read_only_connect(path, **kwargs):
-        return real_connect(f"file:{path}?mode=ro", uri=True, **kwargs)
-
-    monkeypatch.setattr(db.sqlite3, "connect", read_only_connect)
-    response = health(tmp_path)
+    assert health(app_at()).status_code == 200
+    path = tmp_path / db.DB_FILENAME
+    read_only = app_at(revision=None, DATABASE_URL=f"sqlite:///file:{path}?mode=ro&uri=true")
+    response = health(read_only)
     assert response.status_code == 503
     assert "readonly" in response.get_json()["detail"]
 
 
-def test_does_not_create_state_dir(tmp_path):
-    health(tmp_path / "missing")
+def test_does_not_create_state_dir(app_at, tmp_path):
+    health(app_at(revision=None, state_dir=tmp_path / "missing"))
     assert not (tmp_path / "missing").exists()
 
 
@@ -91,22 +112,19 @@ def test_wrong_method_is_json_405(client):
     assert "error" in response.get_json()
 
 
-def test_concurrent_first_connections(tmp_path):
-    # Mirrors several gunicorn workers opening a brand-new database at the same moment.
+def test_concurrent_checks_of_a_fresh_database(app_at):
+    # Mirrors several gunicorn workers asking at the same moment, right after a deploy.
+    app = app_at()
     barrier = threading.Barrier(8)
-    errors = []
+    statuses = []
 
-    def open_db():
+    def check():
         barrier.wait()
-        try:
-            db.connect(Path(tmp_path, db.DB_FILENAME)).close()
-        except Exception as e:
-            errors.append(e)
+        statuses.append(app.test_client().get("/healthz").status_code)
 
-    threads = [threading.Thread(target=open_db) for _ in range(8)]
+    threads = [threading.Thread(target=check) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
-    assert health(tmp_path).status_code == 200
+    assert statuses == [200] * 8

@@ -1,4 +1,5 @@
-"""Copies of the reference app with another version, or broken, for release tests."""
+"""Copies of the reference app for release tests: another version, broken at import, or
+carrying one more migration (one that works, or one that fails halfway)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,39 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[2]
 
+# A third migration on top of the reference app's: an added column (the kind of change
+# the previous release keeps working with), or one that fails after its first step.
+_MIGRATION = '''"""{message}
 
-def app_variant(directory: Path, version: str, *, broken: bool = False) -> Path:
-    """A copy of app/ that builds as VERSION; a broken one fails at import time."""
-    target = directory / f"app-{version}{'-broken' if broken else ''}"
+Revision ID: 0003
+Revises: 0002
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("notes", sa.Column("pinned", sa.Boolean(), nullable=True))
+{failure}
+
+def downgrade() -> None:
+    op.drop_column("notes", "pinned")
+'''
+_FAILURE = '    raise RuntimeError("migration 0003 fails on purpose")\n'
+
+
+def app_variant(
+    directory: Path, version: str, *, broken: bool = False, migration: str | None = None
+) -> Path:
+    """A copy of app/ that builds as VERSION. broken: it fails at import time.
+    migration="adds-column" or "fails": it carries a third migration of that kind."""
+    target = directory / f"app-{version}"
     shutil.copytree(
         PROJECT / "app",
         target,
@@ -27,6 +57,11 @@ def app_variant(directory: Path, version: str, *, broken: bool = False) -> Path:
         package = target / "notesapp" / "__init__.py"
         package.write_text(
             package.read_text() + '\nraise RuntimeError("this release is broken on purpose")\n'
+        )
+    if migration is not None:
+        failure = {"adds-column": "", "fails": _FAILURE}[migration]
+        (target / "notesapp" / "migrations" / "versions" / "0003_add_notes_pinned.py").write_text(
+            _MIGRATION.format(message=f"Add notes.pinned ({migration}).", failure=failure)
         )
     return target
 

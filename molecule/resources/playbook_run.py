@@ -6,6 +6,7 @@ check-mode run, a second release): the tests do exactly what an operator would.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -76,8 +77,9 @@ def run_playbook(playbook: str, *args: str, extra_vars: dict | None = None) -> P
     """ansible-playbook PLAYBOOK against the scenario's inventory; never raises on failure."""
     argv = [
         str(Path(sys.executable).parent / "ansible-playbook"),
+        # The directory: Molecule's inventory file plus the groups molecule.yml adds.
         "-i",
-        os.environ["MOLECULE_INVENTORY_FILE"],
+        str(Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent),
         *scenario_options(),
         str(PROJECT / playbook),
         *args,
@@ -87,3 +89,35 @@ def run_playbook(playbook: str, *args: str, extra_vars: dict | None = None) -> P
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False, timeout=900)
     return PlaybookRun(proc.returncode, proc.stdout + proc.stderr)
+
+
+@functools.cache
+def inventory_groups() -> dict[str, list[str]]:
+    """Every group of the scenario's inventory (also those molecule.yml adds) and its hosts."""
+    inventory_dir = str(Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent)
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-inventory"), "-i", inventory_dir, "--list"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    listing = json.loads(out)
+    return {
+        group: sorted(data.get("hosts", []))
+        for group, data in listing.items()
+        if group != "_meta" and isinstance(data, dict)
+    }
+
+
+def vaulted(name: str) -> str:
+    """A secret from the example production inventory's vault, as the tests know it."""
+    vault = PROJECT / "inventory/production/group_vars/all/vault.yml"
+    password = PROJECT / "inventory/production/example-vault-password"
+    ansible_vault = str(Path(sys.executable).parent / "ansible-vault")
+    plain = subprocess.run(
+        [ansible_vault, "view", "--vault-password-file", str(password), str(vault)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return yaml.safe_load(plain)[name]

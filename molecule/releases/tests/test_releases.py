@@ -16,7 +16,7 @@ from playbook_run import app_name, instance, run_playbook, scenario_hosts
 from stack_http import post_json, request
 
 APP = app_name()
-VERSIONS = {"a": "1.0.0", "b": "1.1.0", "c": "1.2.0", "broken": "1.3.0"}
+VERSIONS = {"a": "2.0.0", "b": "2.1.0", "c": "2.2.0", "broken": "2.3.0"}
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,13 @@ def test_deploy_under_load_serves_the_new_release_and_fails_no_request(history, 
             load.__exit__(None, None, None)
     assert run.rc == 0, run.output[-3000:]
     for name in scenario_hosts():
-        assert _serving(name).startswith(VERSIONS["b"] + "-")
+        release = _serving(name)
+        assert release.startswith(VERSIONS["b"] + "-")
+        # Before migrating, the release backed up the app's SQLite database, online.
+        found = instance(name).run(f"ls /var/backups/{APP}/notes-*-{release}.sqlite3")
+        assert found.rc == 0, found.stderr
+        backup = instance(name).file(found.stdout.split()[0])
+        assert (backup.user, backup.mode) == (APP, 0o600)
     for load in loads:
         assert load.failures == []
         assert load.total > 20
@@ -164,9 +170,10 @@ def test_unhealthy_release_is_switched_back_and_the_play_fails(history, sources,
     before = {name: (_serving(name), _linked(name, "previous")) for name in scenario_hosts()}
     output = _failing_deploy(sources["broken"])
     assert f"Release {VERSIONS['broken']}-" in output
-    assert "failed its health check" in output
+    # Its migration command imports it first, so it fails before any host switches.
+    assert "this release is broken on purpose" in output
     for name, (serving, previous) in before.items():
-        assert f"Switched back to release {serving}" in output
+        assert f"Release {serving} kept serving." in output
         assert _serving(name) == serving
         assert (_linked(name, "current"), _linked(name, "previous")) == (serving, previous)
         # The unhealthy release is gone, so a fixed build of it starts afresh.

@@ -1,31 +1,12 @@
 """A secret from ansible-vault reaches the app, and nothing else can read it."""
 
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
-import yaml
-from playbook_run import PROJECT, app_name, run_playbook
-
-VAULT = PROJECT / "inventory/production/group_vars/all/vault.yml"
-PASSWORD = PROJECT / "inventory/production/example-vault-password"
+from playbook_run import app_name, run_playbook, vaulted
 
 
 def _vaulted_secret() -> str:
-    plain = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "ansible-vault"),
-            "view",
-            "--vault-password-file",
-            str(PASSWORD),
-            str(VAULT),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return yaml.safe_load(plain)["vault_flask_secret_key"]
+    return vaulted("vault_flask_secret_key")
 
 
 def test_vaulted_secret_reaches_the_app(host):

@@ -1,0 +1,88 @@
+"""PostgreSQL holds the notes, and only the app hosts reach it, over TLS."""
+
+import uuid
+
+import psycopg
+import pytest
+from database import note_count, sql
+from playbook_run import instance, inventory_groups, vaulted
+from stack_http import post_json, request
+
+
+def test_postgresql_listens_on_the_private_address_and_localhost_only(db, db_address):
+    sockets = [line.split()[3] for line in db.check_output("ss -Hltn").splitlines()]
+    listening = {address.rsplit(":", 1)[0] for address in sockets if address.endswith(":5432")}
+    assert {"127.0.0.1", db_address} <= listening <= {"127.0.0.1", "[::1]", db_address}
+
+
+def test_notes_written_through_nginx_are_in_postgresql_for_every_app(db):
+    app_hosts = inventory_groups()["app"]
+    title = f"shared {uuid.uuid4()}"
+    created = post_json(app_hosts[0], "/api/notes", {"title": title})
+    assert created.status == 201, created.text
+    note_id = created.json()["id"]
+    assert sql(db, f"SELECT title FROM notes WHERE id = {note_id}") == [title]
+    for name in app_hosts:
+        assert request(name, f"/api/notes/{note_id}").json()["title"] == title
+
+
+def test_the_apps_connect_over_tls_as_the_owner(db):
+    for name in inventory_groups()["app"]:
+        assert request(name, "/api/notes").status == 200
+    connections = sql(
+        db,
+        "SELECT DISTINCT usename || ' ' || ssl FROM pg_stat_activity"
+        " JOIN pg_stat_ssl USING (pid) WHERE datname = 'notes' AND client_addr IS NOT NULL",
+    )
+    assert connections == ["notes true"]
+
+
+def test_a_connection_without_tls_from_an_app_host_is_refused(db_address):
+    # With the app's own driver, from the app's own release.
+    attempt = instance(inventory_groups()["app"][0]).run(
+        "/srv/flaskapp/current/venv/bin/python -c %s %s",
+        "import psycopg, sys; psycopg.connect(host=sys.argv[1], dbname='notes', user='notes',"
+        " sslmode='disable', connect_timeout=5)",
+        db_address,
+    )
+    assert attempt.rc != 0
+    assert "no encryption" in attempt.stderr
+
+
+def test_a_host_outside_the_app_group_is_refused(db_address):
+    # This controller is in no group of the inventory, and has the right password.
+    with pytest.raises(psycopg.OperationalError, match=r"no pg_hba\.conf entry"):
+        psycopg.connect(
+            host=db_address,
+            dbname="notes",
+            user="notes",
+            password=vaulted("vault_postgresql_owner_password"),
+            sslmode="require",
+            connect_timeout=5,
+        )
+
+
+def test_daily_dump_restores_into_a_scratch_database_with_every_row(db):
+    assert db.service("flaskstack-pg-backup.timer").is_enabled
+    assert db.service("flaskstack-pg-backup.timer").is_running
+    db.run_expect([0], "systemctl start flaskstack-pg-backup.service")
+    dump = db.check_output("ls -1t /var/backups/postgresql/notes-*-daily.dump | head -n 1")
+    scratch = f"scratch_{uuid.uuid4().hex[:8]}"
+    try:
+        db.run_expect([0], f"flaskstack-pg-restore {dump} {scratch}")
+        assert note_count(db, scratch) == note_count(db)
+    finally:
+        db.run(f"runuser -u postgres -- dropdb --if-exists {scratch}")
+
+
+def test_healthz_fails_while_the_database_is_down(db):
+    app_host = inventory_groups()["app"][0]
+    cluster = db.check_output("systemctl list-units --plain --no-legend 'postgresql@*'").split()[0]
+    db.run_expect([0], f"systemctl stop {cluster}")
+    try:
+        down = request(app_host, "/healthz")
+    finally:
+        db.run_expect([0], f"systemctl start {cluster}")
+    assert down.status == 503
+    assert "database unusable" in down.json()["detail"]
+    assert request(app_host, "/healthz").status == 200

@@ -1,0 +1,26 @@
+"""The app's PostgreSQL database seen from the tests: SQL run on its host, as the
+administrator would run it (psql as postgres, over the local socket)."""
+
+from __future__ import annotations
+
+
+def sql(db_host, query: str, database: str = "notes") -> list[str]:
+    """The rows QUERY returns, one string per row (columns joined by |)."""
+    out = db_host.check_output("runuser -u postgres -- psql -X -d %s -tA -c %s", database, query)
+    return [line for line in out.splitlines() if line]
+
+
+def note_count(db_host, database: str = "notes") -> int:
+    return int(sql(db_host, "SELECT count(*) FROM notes", database)[0])
+
+
+def schema(db_host, database: str = "notes") -> tuple[str, list[str]]:
+    """The migration revision and the notes table's columns: what a migration changes."""
+    (revision,) = sql(db_host, "SELECT version_num FROM alembic_version", database)
+    columns = sql(
+        db_host,
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_name = 'notes' ORDER BY column_name",
+        database,
+    )
+    return revision, columns

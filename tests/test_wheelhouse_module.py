@@ -30,6 +30,7 @@ def params(source: Path, **overrides) -> dict:
         "dependencies": True,
         "requirements": ["gunicorn==27.0.1"],
         "constraints": None,
+        "static_dir": "",
         **overrides,
     }
 
@@ -79,13 +80,37 @@ def test_inputs_digest_follows_sources_and_target_but_not_caches(tmp_path):
     assert wheelhouse.inputs_digest(params(tmp_path)) != base
 
 
-def test_release_hash_names_the_target():
-    bookworm = wheelhouse._release_hash(
-        "same", {"python_version": "3.11", "architecture": "x86_64"}
+def test_release_id_is_the_same_for_every_target(tmp_path):
+    wheel = make_wheel(tmp_path, {"demo/__init__.py": "x = 1\n"})
+    bookworm = wheelhouse.release_id("1.2.3", str(wheel), params(tmp_path, python_version="3.11"))
+    trixie = wheelhouse.release_id("1.2.3", str(wheel), params(tmp_path, python_version="3.13"))
+    assert bookworm == trixie
+    assert bookworm.startswith("1.2.3-") and len(bookworm) == len("1.2.3-") + 12
+
+
+def test_release_id_follows_the_pins(tmp_path):
+    wheel = make_wheel(tmp_path, {"demo/__init__.py": "x = 1\n"})
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("flask==3.1.3\n")
+    pinned = wheelhouse.release_id(
+        "1.2.3", str(wheel), params(tmp_path, constraints=str(constraints))
     )
-    trixie = wheelhouse._release_hash("same", {"python_version": "3.13", "architecture": "x86_64"})
-    assert bookworm != trixie
-    assert len(bookworm) == 12
+    constraints.write_text("flask==3.1.4\n")
+    moved = wheelhouse.release_id(
+        "1.2.3", str(wheel), params(tmp_path, constraints=str(constraints))
+    )
+    assert pinned != moved
+
+
+def test_static_files_come_out_of_the_wheel(tmp_path):
+    wheel = make_wheel(
+        tmp_path,
+        {"demo/__init__.py": "", "demo/static/app.js": "js", "demo/static/img/logo.svg": "svg"},
+    )
+    assert wheelhouse.extract_static(str(wheel), "demo/static", tmp_path / "out")
+    found = sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*.*"))
+    assert found == ["app.js", "img/logo.svg"]
+    assert not wheelhouse.extract_static(str(wheel), "demo/assets", tmp_path / "none")
 
 
 def run_module(**args) -> dict:
@@ -118,3 +143,4 @@ def test_a_built_wheel_gets_a_stable_release_id(tmp_path):
     assert first["release"].startswith("1.2.3-")
     assert (first["project"], first["version"], first["wheel"]) == ("demo", "1.2.3", wheel.name)
     assert sorted(os.listdir(first["path"])) == [wheel.name]
+    assert first["path"] == str(tmp_path / "cache" / first["release"] / "3.13-x86_64")

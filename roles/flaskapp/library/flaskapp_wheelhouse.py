@@ -14,8 +14,12 @@ short_description: Build an app's wheelhouse for a target Python version on the 
 description:
   - Builds the app's wheel (from a project directory) or takes a built wheel, then downloads
     binary wheels of its dependencies for the target Python version and architecture.
-  - The release id is the app's version plus a hash of the contents of every wheel, so the
-    same content always gives the same id and nothing is redeployed.
+  - The release id is the app's version plus a hash of the app's wheel and its pins, so the
+    same content always gives the same id, nothing is redeployed, and every host of a fleet
+    runs the same release whatever its Python. Each target gets its own directory of
+    wheels under the release.
+  - With I(static_dir), the app's static files are taken out of its wheel into the
+    release's C(static) directory, for web hosts that serve them without running the app.
 options:
   source:
     description: Project directory (with pyproject.toml) or a built wheel file.
@@ -48,15 +52,22 @@ options:
   dependencies:
     description:
       - Download the dependencies too. When false only the app's wheel is kept (the hosts
-        install its dependencies from an index) and the requirements and constraints are
-        part of the release hash instead.
+        install its dependencies from an index, with the constraints shipped beside it).
     type: bool
     default: true
+  static_dir:
+    description: Directory of the static files inside the app's wheel (package/static); "" for none.
+    type: str
+    default: ""
 """
 
 RETURN = r"""
 release:
-  description: Release id, the app's version and a content hash.
+  description: Release id, the app's version and a hash of its wheel and pins.
+  type: str
+  returned: success
+static:
+  description: Directory of the release's static files on the controller; "" without static_dir.
   type: str
   returned: success
 version:
@@ -64,7 +75,7 @@ version:
   type: str
   returned: success
 path:
-  description: Directory holding the release's wheels.
+  description: Directory holding the release's wheels for the target.
   type: str
   returned: success
 project:
@@ -142,7 +153,7 @@ def content_digest(wheels):
 
 
 # Bumped whenever the way release ids are derived changes, so cached builds are redone.
-RELEASE_SCHEME = 2
+RELEASE_SCHEME = 3
 # Not part of what gets built: caches, virtualenvs, VCS data and earlier build output.
 SKIPPED_DIRS = {
     ".git",
@@ -180,7 +191,8 @@ def inputs_digest(params):
     resolved once per source and target; pin them (constraints) to choose when they move.
     """
     digest = hashlib.sha256(f"scheme {RELEASE_SCHEME}\n".encode())
-    for key in ("python_version", "architecture", "index_url", "dependencies", "requirements"):
+    keys = ("python_version", "architecture", "index_url", "dependencies", "requirements")
+    for key in (*keys, "static_dir"):
         digest.update(f"{key}={params[key]!r}\n".encode())
     _hash_tree(digest, params["source"])
     if params["constraints"]:
@@ -188,14 +200,33 @@ def inputs_digest(params):
     return digest.hexdigest()
 
 
-def _release_hash(content, params):
-    """Short hash naming a release: what is shipped, and the Python it was built for.
+def release_id(version, app_wheel, params):
+    """The release's name: the app's version and a hash of what it is made of (the app's
+    code and its pins), the same whatever Python installs it, so that every host of a
+    fleet reports the same release. Hosts note which Python built their copy."""
+    digest = hashlib.sha256(content_digest([app_wheel]).encode())
+    digest.update(f"dependencies={params['dependencies']}\n".encode())
+    for requirement in params["requirements"]:
+        digest.update(f"requirement={requirement}\n".encode())
+    if params["constraints"]:
+        with open(params["constraints"], "rb") as handle:
+            digest.update(handle.read())
+    return f"{version}-{digest.hexdigest()[:12]}"
 
-    The target is part of it so that a host whose Python changes (Debian 12 to 13)
-    gets a new virtualenv instead of reusing one built for an interpreter now gone.
-    """
-    target = f"{params['python_version']}/{params['architecture']}"
-    return hashlib.sha256(f"{content}|{target}".encode()).hexdigest()[:12]
+
+def extract_static(app_wheel, static_dir, dest):
+    """Copy the files under STATIC_DIR in the app's wheel to DEST; False if there are none."""
+    prefix = static_dir.strip("/") + "/"
+    with zipfile.ZipFile(app_wheel) as archive:
+        names = [name for name in archive.namelist() if name.startswith(prefix)]
+        for name in names:
+            target = os.path.join(dest, name[len(prefix) :])
+            if name.endswith("/"):
+                continue
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with archive.open(name) as source, open(target, "wb") as copy:
+                shutil.copyfileobj(source, copy)
+    return bool(names)
 
 
 def build(module, workdir):
@@ -222,15 +253,11 @@ def build(module, workdir):
     app_wheel = wheels[0]
     project, version = os.path.basename(app_wheel).split("-")[:2]
 
+    release = release_id(version, app_wheel, params)
     if not params["dependencies"]:
-        pins = "\n".join(params["requirements"])
         if params["constraints"]:
-            with open(params["constraints"]) as handle:
-                pins += "\n" + handle.read()
             # Shipped beside the wheel so the hosts resolve the same pins from the index.
             shutil.copy(params["constraints"], os.path.join(app_dir, "constraints.txt"))
-        digest = content_digest([app_wheel]) + hashlib.sha256(pins.encode()).hexdigest()
-        release = f"{version}-{_release_hash(digest, params)}"
         return project, version, release, app_dir, os.path.basename(app_wheel)
 
     argv = download_argv(
@@ -242,9 +269,6 @@ def build(module, workdir):
         index_url=params["index_url"],
     )
     run(module, [*argv, app_wheel, *params["requirements"]])
-
-    wheels = sorted(os.path.join(app_dir, name) for name in os.listdir(app_dir))
-    release = f"{version}-{_release_hash(content_digest(wheels), params)}"
     return project, version, release, app_dir, os.path.basename(app_wheel)
 
 
@@ -259,6 +283,7 @@ def main():
             "constraints": {"type": "path"},
             "index_url": {"type": "str", "default": ""},
             "dependencies": {"type": "bool", "default": True},
+            "static_dir": {"type": "str", "default": ""},
         },
         # Building only touches the controller's cache, never a managed host,
         # so it runs in check mode too and later tasks can compare releases.
@@ -273,19 +298,29 @@ def main():
         if os.path.isdir(result["path"]):
             module.exit_json(changed=False, **result)
 
+    params = module.params
     workdir = tempfile.mkdtemp(dir=dest, prefix=".build-")
     try:
         project, version, release, built, wheel = build(module, workdir)
-        path = os.path.join(dest, release)
+        # One directory of wheels per target under the release, and its static files.
+        path = os.path.join(dest, release, f"{params['python_version']}-{params['architecture']}")
+        static = os.path.join(dest, release, "static") if params["static_dir"] else ""
         changed = not os.path.isdir(path)
         if changed:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
             os.rename(built, path)
+        if static and not os.path.isdir(static):
+            staged = os.path.join(workdir, "static")
+            if not extract_static(os.path.join(path, wheel), params["static_dir"], staged):
+                module.fail_json(msg=f"{params['static_dir']} holds no file in {wheel}")
+            os.rename(staged, static)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     result = {
         "release": release,
         "version": version,
         "path": path,
+        "static": static,
         "project": project,
         "wheel": wheel,
     }

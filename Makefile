@@ -8,7 +8,7 @@ SCENARIOS ?= $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv docker images demo demo-down lint unit molecule test bench
+.PHONY: help venv docker images demo demo-fleet demo-down lint unit molecule test bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,7 +27,10 @@ demo: venv docker ## Provision a local demo host over SSH and print its URL
 	@scripts/build-target-image.sh bookworm
 	@scripts/demo.sh up
 
-demo-down: ## Remove the demo host
+demo-fleet: venv images ## A web host, two app hosts and a db host, provisioned over SSH
+	@scripts/demo.sh fleet
+
+demo-down: ## Remove every demo host
 	@scripts/demo.sh down
 
 lint: venv ## ruff, yamllint, ansible-lint (production profile)

@@ -1,53 +1,82 @@
 #!/usr/bin/env bash
-# `make demo` / `make demo-down`: one local Debian 12 container with systemd and sshd,
-# provisioned with `ansible-playbook site.yml` over SSH exactly as a real server would be.
-# Its ports are published on 127.0.0.1 at free ports Docker picks; .demo/state.json
-# records them with the URLs so scripts (and inventory/demo) can find the host.
+# `make demo`, `make demo-fleet`, `make demo-down`: local Debian containers with systemd
+# and sshd, provisioned with `ansible-playbook site.yml` over SSH exactly as real servers
+# are. Their ports are published on 127.0.0.1 at free ports Docker picks; a state file in
+# .demo/ records them with the URL, so scripts and the inventories can find the hosts.
+#
+#   up      one host carrying every tier (inventory/demo, .demo/state.json)
+#   fleet   a web host, two app hosts (Debian 12 and 13) and a db host
+#           (inventory/fleet, .demo/fleet.json)
+#   down    remove every demo host
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-container=flaskstack-demo
-image=flaskstack-target:bookworm
 state_dir=.demo
-state=$state_dir/state.json
+key=$state_dir/id_ed25519
 
-down() {
-  docker rm -f "$container" >/dev/null 2>&1 || true
-  rm -rf "$state_dir"
-  echo "==> Demo host removed"
-}
-
-published_port() {
-  docker port "$container" "$1/tcp" | head -n 1 | sed 's/.*://'
-}
-
-up() {
-  mkdir -p "$state_dir"
-  if ! docker container inspect "$container" >/dev/null 2>&1; then
-    echo "==> Starting the demo host ($container, Debian 12 with systemd)"
-    rm -f "$state_dir/known_hosts"
-    # systemd as PID 1 without --privileged: why, and each setting, in molecule/README.md.
-    docker run --detach --name "$container" --hostname "$container" \
-      --cap-add SYS_ADMIN --cgroupns host \
+# Start a host with systemd as PID 1 unless it runs already. NET_ADMIN is for nftables.
+# Why each setting (and why not --privileged): molecule/README.md.
+start_host() {
+  local name=$1 image=$2
+  shift 2
+  if ! docker container inspect "$name" >/dev/null 2>&1; then
+    echo "==> Starting $name ($image, with systemd)"
+    docker run --detach --name "$name" --hostname "$name" \
+      --cap-add SYS_ADMIN --cap-add NET_ADMIN --cgroupns host \
       --volume /sys/fs/cgroup:/sys/fs/cgroup:rw \
       --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
       --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
-      --publish 127.0.0.1::22 --publish 127.0.0.1::80 --publish 127.0.0.1::443 \
-      "$image" >/dev/null
-  elif [ "$(docker container inspect -f '{{.State.Running}}' "$container")" != true ]; then
-    docker start "$container" >/dev/null
+      --publish 127.0.0.1::22 "$@" "$image" >/dev/null
+  elif [ "$(docker container inspect -f '{{.State.Running}}' "$name")" != true ]; then
+    docker start "$name" >/dev/null
   fi
-
   # A key for the demo only, installed the way a cloud image installs one at first boot.
-  [ -f "$state_dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C flaskstack-demo -f "$state_dir/id_ed25519"
-  docker exec -i "$container" sh -c \
+  docker exec -i "$name" sh -c \
     'mkdir -p -m 0700 /root/.ssh && cat >/root/.ssh/authorized_keys && chmod 0600 /root/.ssh/authorized_keys' \
-    <"$state_dir/id_ed25519.pub"
+    <"$key.pub"
+}
 
-  ssh_port=$(published_port 22)
-  http_port=$(published_port 80)
-  https_port=$(published_port 443)
-  cat >"$state" <<JSON
+published_port() {
+  docker port "$1" "$2/tcp" | head -n 1 | sed 's/.*://'
+}
+
+prepare() {
+  mkdir -p "$state_dir"
+  [ -f "$key" ] || ssh-keygen -q -t ed25519 -N '' -C flaskstack-demo -f "$key"
+}
+
+# Wait for sshd on every host of the inventory, then provision them all with site.yml.
+provision() {
+  local inventory=$1
+  echo "==> Waiting for sshd on the demo hosts"
+  for _ in $(seq 1 30); do
+    if .venv/bin/ansible all -i "$inventory" -m ansible.builtin.ping >/dev/null 2>&1; then
+      break
+    fi
+    sleep 1
+  done
+  echo "==> Provisioning over SSH: ansible-playbook -i $inventory site.yml"
+  .venv/bin/ansible-playbook -i "$inventory" site.yml
+}
+
+check_page() {
+  echo "==> Checking the page through nginx"
+  if ! curl --silent --show-error --fail --insecure --max-time 10 "$1" -o /dev/null; then
+    echo "error: the demo was provisioned but $1 does not answer" >&2
+    exit 1
+  fi
+}
+
+up() {
+  local container=flaskstack-demo
+  prepare
+  docker container inspect "$container" >/dev/null 2>&1 || rm -f "$state_dir/known_hosts"
+  start_host "$container" flaskstack-target:bookworm --publish 127.0.0.1::80 --publish 127.0.0.1::443
+  local ssh_port http_port https_port
+  ssh_port=$(published_port "$container" 22)
+  http_port=$(published_port "$container" 80)
+  https_port=$(published_port "$container" 443)
+  cat >"$state_dir/state.json" <<JSON
 {
   "container": "$container",
   "ssh_port": $ssh_port,
@@ -56,24 +85,8 @@ up() {
   "urls": ["https://localhost:$https_port/", "http://localhost:$http_port/"]
 }
 JSON
-
-  echo "==> Waiting for sshd on 127.0.0.1:$ssh_port"
-  for _ in $(seq 1 30); do
-    if .venv/bin/ansible demo -i inventory/demo/hosts.yml -m ansible.builtin.ping >/dev/null 2>&1; then
-      break
-    fi
-    sleep 1
-  done
-
-  echo "==> Provisioning the demo host over SSH: ansible-playbook -i inventory/demo site.yml"
-  .venv/bin/ansible-playbook -i inventory/demo/hosts.yml site.yml
-
-  echo "==> Checking the page through nginx"
-  if ! curl --silent --show-error --fail --insecure --max-time 10 \
-    "https://localhost:$https_port/" -o /dev/null; then
-    echo "error: the demo host was provisioned but https://localhost:$https_port/ does not answer" >&2
-    exit 1
-  fi
+  provision inventory/demo/hosts.yml
+  check_page "https://localhost:$https_port/"
   cat <<DONE
 
 The demo is up (self-signed certificate: your browser will ask you to accept it):
@@ -81,14 +94,63 @@ The demo is up (self-signed certificate: your browser will ask you to accept it)
     https://localhost:$https_port/
     http://localhost:$http_port/   (redirects to HTTPS)
 
-SSH:    ssh -i $state_dir/id_ed25519 -p $ssh_port root@127.0.0.1
-State:  $state
+SSH:    ssh -i $key -p $ssh_port root@127.0.0.1
+State:  $state_dir/state.json
 Remove: make demo-down
 DONE
 }
 
+fleet() {
+  local web=flaskstack-demo-web app1=flaskstack-demo-app1 app2=flaskstack-demo-app2 db=flaskstack-demo-db
+  prepare
+  docker container inspect "$web" >/dev/null 2>&1 || rm -f "$state_dir/known_hosts"
+  start_host "$web" flaskstack-target:bookworm --publish 127.0.0.1::80 --publish 127.0.0.1::443
+  start_host "$app1" flaskstack-target:bookworm
+  start_host "$app2" flaskstack-target:trixie
+  start_host "$db" flaskstack-target:bookworm
+  local http_port https_port
+  http_port=$(published_port "$web" 80)
+  https_port=$(published_port "$web" 443)
+  cat >"$state_dir/fleet.json" <<JSON
+{
+  "url": "https://localhost:$https_port/",
+  "http_port": $http_port,
+  "https_port": $https_port,
+  "inventory": "inventory/fleet",
+  "containers": {"web": ["$web"], "app": ["$app1", "$app2"], "db": ["$db"]},
+  "ssh_ports": {
+    "$web": $(published_port "$web" 22),
+    "$app1": $(published_port "$app1" 22),
+    "$app2": $(published_port "$app2" 22),
+    "$db": $(published_port "$db" 22)
+  }
+}
+JSON
+  provision inventory/fleet
+  check_page "https://localhost:$https_port/"
+  cat <<DONE
+
+The fleet is up: nginx on $web balances over $app1 (Debian 12) and $app2
+(Debian 13), which keep their notes in PostgreSQL on $db.
+
+    https://localhost:$https_port/   (self-signed certificate)
+
+SSH:    ssh -i $key -p PORT root@127.0.0.1  (each host's PORT is in $state_dir/fleet.json)
+Deploy: .venv/bin/ansible-playbook -i inventory/fleet playbooks/deploy.yml
+Remove: make demo-down
+DONE
+}
+
+down() {
+  docker rm -f flaskstack-demo flaskstack-demo-web flaskstack-demo-app1 flaskstack-demo-app2 \
+    flaskstack-demo-db >/dev/null 2>&1 || true
+  rm -rf "$state_dir"
+  echo "==> Demo hosts removed"
+}
+
 case "${1:-}" in
   up) up ;;
+  fleet) fleet ;;
   down) down ;;
-  *) echo "usage: $0 up|down" >&2; exit 2 ;;
+  *) echo "usage: $0 up|fleet|down" >&2; exit 2 ;;
 esac

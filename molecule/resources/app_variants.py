@@ -35,14 +35,35 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_column("notes", "pinned")
 '''
+# Imports fine (so a migration runs), but gunicorn cannot create the app on that Python.
+_BROKEN_ON = """
+
+_create_app = create_app
+
+
+def create_app(*args, **kwargs):
+    import sys
+
+    if sys.version_info[:2] == {version}:
+        raise RuntimeError("this release is broken on Python %d.%d on purpose" % {version})
+    return _create_app(*args, **kwargs)
+"""
 _FAILURE = '    raise RuntimeError("migration 0003 fails on purpose")\n'
 
 
 def app_variant(
-    directory: Path, version: str, *, broken: bool = False, migration: str | None = None
+    directory: Path,
+    version: str,
+    *,
+    broken: bool = False,
+    broken_on: str = "",
+    migration: str | None = None,
+    renamed_logo: bool = False,
 ) -> Path:
-    """A copy of app/ that builds as VERSION. broken: it fails at import time.
-    migration="adds-column" or "fails": it carries a third migration of that kind."""
+    """A copy of app/ that builds as VERSION. broken: it fails at import time; broken_on
+    ("3.13"): it fails to start on that Python only. migration="adds-column" or "fails":
+    it carries a third migration of that kind. renamed_logo: its page links mark.svg, and
+    logo.svg, which the previous release's page links, is gone."""
     target = directory / f"app-{version}"
     shutil.copytree(
         PROJECT / "app",
@@ -58,6 +79,16 @@ def app_variant(
         package.write_text(
             package.read_text() + '\nraise RuntimeError("this release is broken on purpose")\n'
         )
+    if broken_on:
+        package = target / "notesapp" / "__init__.py"
+        package.write_text(
+            package.read_text() + _BROKEN_ON.format(version=tuple(map(int, broken_on.split("."))))
+        )
+    if renamed_logo:
+        static = target / "notesapp" / "static"
+        (static / "logo.svg").rename(static / "mark.svg")
+        page = target / "notesapp" / "templates" / "index.html"
+        page.write_text(page.read_text().replace("logo.svg", "mark.svg"))
     if migration is not None:
         failure = {"adds-column": "", "fails": _FAILURE}[migration]
         (target / "notesapp" / "migrations" / "versions" / "0003_add_notes_pinned.py").write_text(

@@ -1,51 +1,85 @@
-"""A real client that keeps sending requests through nginx and counts every outcome.
+"""Real clients that keep sending requests through nginx and keep every outcome.
 
-Used while something disruptive happens (a reload, a restart): any connection error,
-timeout or non-2xx status counts as a failed request.
+Used while something disruptive happens (a reload, a restart, a deploy, a host that
+dies): any connection error, timeout or non-2xx status counts as a failed request.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
+import re
 import threading
 import time
+import uuid
 from collections import Counter
+from dataclasses import dataclass
 
-from stack_http import request
+from stack_http import post_json, request
+
+# What the page links to: its stylesheet, script and images (the app's static files).
+ASSET = re.compile(r'(?:src|href)="(/static/[^"]+)"')
+
+
+@dataclass
+class Outcome:
+    start: float  # time.monotonic() when the request was sent
+    end: float
+    what: str  # "GET /healthz", "POST /api/notes"
+    result: str  # the status ("200") or the exception's name
+    body: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.result.startswith("2")
 
 
 class Load:
-    """Run `workers` threads requesting `paths` in turn until stopped."""
+    """Run `workers` threads sending `steps` in turn until stopped.
 
-    def __init__(self, container: str, paths: list[str], workers: int = 4, pause: float = 0.0):
+    A step is a GET path, or a callable(container) -> (what, status, body) for anything
+    else (see MixedLoad). Every outcome is kept, in `outcomes`, with its times.
+    """
+
+    def __init__(self, container: str, steps: list, workers: int = 4, pause: float = 0.0):
         self._container = container
-        self._paths = paths
+        self._steps = steps
         self._pause = pause
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self.outcomes: Counter[str] = Counter()
-        self.failures: list[str] = []
+        self.outcomes: list[Outcome] = []
         self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(workers)]
 
+    def _send(self, step):
+        if callable(step):
+            return step(self._container)
+        reply = request(self._container, step, timeout=30)
+        return f"GET {step}", str(reply.status), reply.text
+
     def _run(self) -> None:
-        n = 0
-        while not self._stop.is_set():
-            path = self._paths[n % len(self._paths)]
-            n += 1
+        for step in itertools.cycle(self._steps):
+            if self._stop.is_set():
+                return
+            start = time.monotonic()
             try:
-                status = request(self._container, path, timeout=30).status
-                outcome = str(status)
+                what, result, body = self._send(step)
             except Exception as error:  # every kind of failure counts
-                outcome = type(error).__name__
+                what, result, body = str(step), type(error).__name__, ""
             with self._lock:
-                self.outcomes[outcome] += 1
-                if not outcome.startswith("2"):
-                    self.failures.append(f"{path}: {outcome}")
+                self.outcomes.append(Outcome(start, time.monotonic(), what, result, body))
             if self._pause:
                 time.sleep(self._pause)
 
     @property
     def total(self) -> int:
-        return sum(self.outcomes.values())
+        return len(self.outcomes)
+
+    @property
+    def failures(self) -> list[str]:
+        return [f"{o.what}: {o.result}" for o in self.outcomes if not o.ok]
+
+    def counts(self) -> Counter[str]:
+        return Counter(o.result for o in self.outcomes)
 
     def __enter__(self) -> Load:
         for thread in self._threads:
@@ -55,4 +89,48 @@ class Load:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         for thread in self._threads:
-            thread.join(60)
+            thread.join(120)
+
+
+class MixedLoad(Load):
+    """Pages, health checks, the notes list and new notes (POST), as users of the app send
+    them; each page's assets are fetched too. `created` maps the title of every note whose
+    POST answered 201 to its id; `attempted` holds the title of every POST sent."""
+
+    def __init__(self, container: str, workers: int = 4):
+        steps = ["/healthz", self._page, "/api/notes", self._new_note]
+        super().__init__(container, steps, workers)
+        self.created: dict[str, int] = {}
+        self.attempted: list[str] = []
+
+    def _page(self, container: str):
+        page = request(container, "/", timeout=30)
+        for asset in ASSET.findall(page.text):
+            # A page that links a file nginx cannot serve is a failed request.
+            status = request(container, asset, timeout=30).status
+            if status != 200:
+                return f"GET {asset} (linked by /)", str(status), ""
+        return "GET /", str(page.status), page.text
+
+    def _new_note(self, container: str):
+        title = f"load {uuid.uuid4()}"
+        with self._lock:
+            self.attempted.append(title)
+        reply = post_json(container, "/api/notes", {"title": title}, timeout=30)
+        if reply.status == 201:
+            with self._lock:
+                self.created[title] = reply.json()["id"]
+        return "POST /api/notes", str(reply.status), reply.text
+
+    def releases(self) -> set[str]:
+        """The releases that answered the health checks."""
+        return {
+            json.loads(o.body)["release"]
+            for o in self.outcomes
+            if o.what == "GET /healthz" and o.ok
+        }
+
+    def rate(self, start: float, end: float) -> float:
+        """Requests answered per second between two monotonic times."""
+        done = [o for o in self.outcomes if o.ok and start <= o.end < end]
+        return len(done) / (end - start)

@@ -38,9 +38,9 @@ class PlaybookRun:
 
 
 def scenario_config() -> dict:
-    """The scenario's molecule.yml, with ${VARIABLES} expanded as Molecule expands them."""
-    scenario = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "molecule.yml"
-    return yaml.safe_load(os.path.expandvars(scenario.read_text()))
+    """The scenario's configuration as Molecule runs it: the shared one merged with the
+    scenario's molecule.yml, ${VARIABLES} expanded (Molecule writes it to MOLECULE_FILE)."""
+    return yaml.safe_load(Path(os.environ["MOLECULE_FILE"]).read_text())
 
 
 def scenario_vars() -> dict:

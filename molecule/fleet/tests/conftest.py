@@ -1,0 +1,49 @@
+"""Fixtures of the fleet scenario: its hosts by group, and their private addresses."""
+
+import uuid
+
+import pytest
+from playbook_run import instance, inventory_groups
+from stack_http import request
+
+
+@pytest.fixture(scope="session")
+def web() -> str:
+    """The web host: every request of the tests goes through its nginx."""
+    return inventory_groups()["web"][0]
+
+
+@pytest.fixture(scope="session")
+def apps() -> list[str]:
+    return inventory_groups()["app"]
+
+
+@pytest.fixture(scope="session")
+def db():
+    return instance(inventory_groups()["db"][0])
+
+
+@pytest.fixture(scope="session")
+def addresses() -> dict[str, str]:
+    """Each host's private address, as the hosts reach each other."""
+    return {
+        name: instance(name).check_output("hostname -I").split()[0]
+        for group in ("web", "app", "db")
+        for name in inventory_groups()[group]
+    }
+
+
+@pytest.fixture
+def answering(web):
+    """answering(): the addresses of the app hosts that answer 20 requests sent now."""
+
+    def ask() -> set[str]:
+        marker = f"probe-{uuid.uuid4()}"
+        for _ in range(20):
+            request(web, "/api/notes", headers={"User-Agent": marker})
+        log = instance(web).check_output(f"grep -F {marker} /var/log/nginx/access.log")
+        # ua=ADDRESS:PORT names the app server that answered (roles/nginx's log format).
+        upstreams = [part.removeprefix("ua=") for part in log.split() if part.startswith("ua=")]
+        return {upstream.rsplit(":", 1)[0] for upstream in upstreams}
+
+    return ask

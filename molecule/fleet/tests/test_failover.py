@@ -1,0 +1,75 @@
+"""Under continuous load through the web host (pages with their assets, health checks,
+the notes list, new notes by POST), an app host fails in each way it can: its service
+stops, its container stops, its container freezes. Every note whose POST answered 201
+must be stored exactly once."""
+
+import subprocess
+import time
+
+import pytest
+from database import notes_stored_once
+from load import MixedLoad
+from playbook_run import instance
+from stack_http import request
+
+# Seconds the tests give nginx to notice a failed host and then to take it back: a
+# connect timeout, then the fail_timeout of roles/nginx (nginx_upstream_fail_timeout: 5).
+NOTICE = 3
+TAKE_BACK = 8
+
+
+@pytest.fixture
+def load(web, db):
+    """A mixed load through the web host; after the test, no note is lost or doubled."""
+    with MixedLoad(web, workers=8) as running:
+        time.sleep(3)
+        yield running
+    notes_stored_once(db, running)
+
+
+def test_an_app_service_stopped_then_started_fails_no_request(load, apps):
+    host = instance(apps[0])
+    host.run_expect([0], "systemctl stop flaskapp.socket flaskapp.service")
+    time.sleep(NOTICE + 2)
+    host.run_expect([0], "systemctl start flaskapp.socket flaskapp.service")
+    time.sleep(TAKE_BACK)
+    assert load.failures == []
+    assert load.total > 50
+
+
+def _failures_after(load: MixedLoad, instant: float) -> list[str]:
+    """Failed requests sent after INSTANT: requests in flight at a failure may fail."""
+    return [f"{o.what}: {o.result}" for o in load.outcomes if not o.ok and o.start > instant]
+
+
+@pytest.mark.parametrize("how", ["stop", "pause"])
+def test_an_app_host_that_dies_is_skipped_then_taken_back(
+    load, web, apps, addresses, answering, how
+):
+    container, address = apps[1], addresses[apps[1]]
+    before = time.monotonic()
+    time.sleep(3)
+    failed_at = time.monotonic()
+    subprocess.run(["docker", how, container], check=True, capture_output=True)
+    try:
+        time.sleep(NOTICE + 5)
+        # The remaining host answers at least half the rate both did.
+        assert load.rate(failed_at + NOTICE, failed_at + NOTICE + 5) >= 0.5 * load.rate(
+            before, failed_at
+        )
+    finally:
+        subprocess.run(
+            ["docker", "start" if how == "stop" else "unpause", container],
+            check=True,
+            capture_output=True,
+        )
+    # A started container boots again: wait for its app, then for nginx to try it again.
+    assert instance(container).check_output("hostname -I").split()[0] == address, (
+        "the container came back with another address (another container took its own)"
+    )
+    deadline = time.monotonic() + 60
+    while request(web, "/healthz").status != 200 and time.monotonic() < deadline:
+        time.sleep(1)
+    time.sleep(TAKE_BACK)
+    assert _failures_after(load, failed_at + 1) == []
+    assert address in answering()

@@ -1,0 +1,84 @@
+"""Rolling deploys and rollbacks of the fleet under continuous load through the web host:
+no request fails, only the two releases answer, every page finds its assets, and a
+release that fails on the second app host is undone everywhere."""
+
+import time
+
+import pytest
+from app_variants import PROJECT, app_variant
+from database import notes_stored_once
+from load import MixedLoad
+from playbook_run import instance, run_playbook
+
+APP_VERSION = "2.0.0"  # app/pyproject.toml: release A
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("variants")
+    return {
+        "a": PROJECT / "app",
+        # Release B links another logo: pages of A and B need different files mid-rollout.
+        "b": app_variant(directory, "2.1.0", renamed_logo=True),
+        "broken_on_app2": app_variant(directory, "2.2.0", broken_on="3.13"),
+    }
+
+
+def _active(name: str) -> str:
+    return instance(name).file("/srv/flaskapp/current").linked_to.rsplit("/", 1)[1]
+
+
+def _deploy(source, **extra_vars):
+    return run_playbook(
+        "playbooks/deploy.yml", extra_vars={"flaskapp_source": str(source), **extra_vars}
+    )
+
+
+@pytest.fixture
+def on_release_a(apps, sources):
+    """Every app host serves release A: {app host: release}."""
+    if not all(_active(name).startswith(APP_VERSION + "-") for name in apps):
+        run = _deploy(sources["a"])
+        assert run.rc == 0, run.output[-3000:]
+    return {name: _active(name) for name in apps}
+
+
+@pytest.fixture
+def load(web, db):
+    with MixedLoad(web, workers=6) as running:
+        time.sleep(2)
+        yield running
+        time.sleep(2)
+    assert running.total > 100
+    notes_stored_once(db, running)
+
+
+def test_a_rolling_deploy_fails_no_request(on_release_a, load, web, apps, sources):
+    run = _deploy(sources["b"])
+    assert run.rc == 0, run.output[-3000:]
+    new = {_active(name) for name in [web, *apps]}
+    assert len(new) == 1 and new.pop().startswith("2.1.0-")
+    assert load.failures == []
+    # Only A or B answered, and every page found its files (MixedLoad fetches them).
+    assert {release.split("-")[0] for release in load.releases()} <= {APP_VERSION, "2.1.0"}
+
+
+def test_a_release_failing_on_the_second_host_is_undone_everywhere(load, apps, sources):
+    before = {name: _active(name) for name in apps}
+    run = _deploy(sources["broken_on_app2"], flaskapp_health_retries=3)
+    assert run.rc != 0
+    assert f"{apps[1]}: Release 2.2.0-" in run.output, run.output[-3000:]
+    assert "broken on Python 3.13 on purpose" in run.output
+    assert {name: _active(name) for name in apps} == before
+    assert load.failures == []
+
+
+def test_a_rollback_rolls_the_fleet_back_the_same_way(load, apps):
+    previous = {
+        name: instance(name).file("/srv/flaskapp/previous").linked_to.rsplit("/", 1)[1]
+        for name in apps
+    }
+    run = run_playbook("playbooks/rollback.yml")
+    assert run.rc == 0, run.output[-3000:]
+    assert {name: _active(name) for name in apps} == previous
+    assert load.failures == []

@@ -1,0 +1,88 @@
+"""The fleet as the inventory splits it: nginx on the web host balances over both app
+hosts and serves the static files itself, the notes are shared, and each host's firewall
+lets in only what its groups need."""
+
+import json
+import socket
+import time
+import uuid
+
+import pytest
+from playbook_run import instance
+from stack_http import post_json, request
+
+# GET through an app host's own unix socket, bypassing nginx: argv[1] socket, argv[2] path.
+SOCKET_GET = """
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"GET " + sys.argv[2].encode() + b" HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n")
+print(s.makefile("rb").read().split(b"\\r\\n\\r\\n", 1)[1].decode())
+"""
+# Try a TCP connection: argv[1] host, argv[2] port; exit 0 if it opens.
+CONNECT = "import socket, sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 3)"
+
+
+def test_every_host_runs_the_same_release(web, apps):
+    releases = {
+        name: instance(name).file("/srv/flaskapp/current").linked_to.rsplit("/", 1)[1]
+        for name in [web, *apps]
+    }
+    assert len(set(releases.values())) == 1, releases
+
+
+def test_requests_are_spread_over_both_app_hosts(apps, addresses, answering):
+    assert answering() == {addresses[name] for name in apps}
+
+
+def test_notes_are_the_same_from_every_app_host(web, apps):
+    title = f"shared {uuid.uuid4()}"
+    created = post_json(web, "/api/notes", {"title": title})
+    assert created.status == 201, created.text
+    path = f"/api/notes/{created.json()['id']}"
+    for name in apps:
+        reply = instance(name).check_output("python3 -c %s /run/flaskapp.sock %s", SOCKET_GET, path)
+        assert json.loads(reply)["title"] == title
+
+
+def _wait_for(container: str, path: str, status: int, seconds: float = 20) -> int:
+    deadline = time.monotonic() + seconds
+    while True:
+        got = request(container, path).status
+        if got == status or time.monotonic() > deadline:
+            return got
+        time.sleep(0.5)
+
+
+def test_with_every_app_host_down_static_files_still_answer(web, apps):
+    for name in apps:
+        instance(name).run_expect([0], "systemctl stop flaskapp.socket flaskapp.service")
+    try:
+        page = request(web, "/")
+        static = request(web, "/static/style.css")
+    finally:
+        for name in apps:
+            instance(name).run_expect([0], "systemctl start flaskapp.socket flaskapp.service")
+    assert static.status == 200
+    assert page.status == 502
+    assert "flaskstack-maintenance-page" in page.text
+    # nginx takes the app hosts back once they answer again.
+    assert _wait_for(web, "/", 200) == 200
+
+
+@pytest.mark.parametrize(("source", "target", "port"), [("web", "app", 8000), ("app", "db", 5432)])
+def test_each_tier_reaches_the_next(web, apps, db, addresses, source, target, port):
+    # The positive control for the test below: these connections are allowed.
+    client = {"web": web, "app": apps[0]}[source]
+    server = {"app": apps[1], "db": db.backend.get_hostname()}[target]
+    attempt = instance(client).run("python3 -c %s %s %s", CONNECT, addresses[server], str(port))
+    assert attempt.rc == 0, attempt.stderr
+
+
+def test_a_host_outside_the_groups_reaches_neither_the_app_nor_postgresql(apps, db, addresses):
+    # This controller is in no group; it reaches the hosts over the same network.
+    targets = [(addresses[name], 8000) for name in apps]
+    targets.append((addresses[db.backend.get_hostname()], 5432))
+    for address, port in targets:
+        with pytest.raises(OSError):
+            socket.create_connection((address, port), 2).close()

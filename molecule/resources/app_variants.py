@@ -7,9 +7,12 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[2]
+# The reference app's own version: release A of every release test.
+APP_VERSION = tomllib.loads((PROJECT / "app" / "pyproject.toml").read_text())["project"]["version"]
 
 # A third migration on top of the reference app's: an added column (the kind of change
 # the previous release keeps working with), or one that fails after its first step.

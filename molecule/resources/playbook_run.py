@@ -91,6 +91,13 @@ def run_playbook(playbook: str, *args: str, extra_vars: dict | None = None) -> P
     return PlaybookRun(proc.returncode, proc.stdout + proc.stderr)
 
 
+def deploy(source, *args: str, **extra_vars) -> PlaybookRun:
+    """playbooks/deploy.yml with flaskapp_source=SOURCE (a project directory or a wheel)."""
+    return run_playbook(
+        "playbooks/deploy.yml", *args, extra_vars={"flaskapp_source": str(source), **extra_vars}
+    )
+
+
 @functools.cache
 def inventory_groups() -> dict[str, list[str]]:
     """Every group of the scenario's inventory (also those molecule.yml adds) and its hosts."""

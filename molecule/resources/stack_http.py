@@ -7,6 +7,7 @@ exactly as a browser's would, so nginx picks the same server block it picks in p
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import socket
@@ -15,8 +16,11 @@ import subprocess
 from dataclasses import dataclass
 
 
+@functools.cache
 def published_port(container: str, port: int) -> int:
-    """Host port on 127.0.0.1 that Docker maps to the container's port."""
+    """Host port on 127.0.0.1 that Docker maps to the container's port. Asked once per
+    container and port: the load tests send hundreds of requests a second, and a container
+    keeps its ports until it is removed (the tests never restart one that publishes any)."""
     out = subprocess.run(
         ["docker", "port", container, f"{port}/tcp"],
         capture_output=True,

@@ -6,12 +6,10 @@ instance at once, as an operator would, so they take no `host` fixture."""
 import uuid
 
 import pytest
-from app_variants import PROJECT, app_variant
+from app_variants import APP_VERSION, PROJECT, app_variant
 from database import note_count, schema, sql
-from playbook_run import inventory_groups, run_playbook
+from playbook_run import deploy, inventory_groups, run_playbook
 from stack_http import post_json, request
-
-APP_VERSION = "2.0.0"  # app/pyproject.toml: release A
 
 
 @pytest.fixture(scope="module")
@@ -39,18 +37,12 @@ def _serving(name: str) -> str:
     return health.json()["release"]
 
 
-def _deploy(source, **extra_vars):
-    return run_playbook(
-        "playbooks/deploy.yml", extra_vars={"flaskapp_source": str(source), **extra_vars}
-    )
-
-
 @pytest.fixture
 def release_a(db, sources):
     """Every app serves release A on a database at A's schema: {app host: release}."""
     if not all(_release(name).startswith(APP_VERSION + "-") for name in _apps()):
         # A serves on a schema a newer release migrated, so it goes first.
-        run = _deploy(sources["a"])
+        run = deploy(sources["a"])
         assert run.rc == 0, run.output[-3000:]
     if schema(db)[0] != "0002":
         # An earlier test migrated to 0003: undo it, as its downgrade would.
@@ -61,7 +53,7 @@ def release_a(db, sources):
 
 def test_a_release_migrates_after_a_backup_and_the_one_before_still_serves(db, release_a, sources):
     rows = note_count(db)
-    run = _deploy(sources["migrates"])
+    run = deploy(sources["migrates"])
     assert run.rc == 0, run.output[-3000:]
     revision, columns = schema(db)
     assert (revision, "pinned" in columns) == ("0003", True)
@@ -89,7 +81,7 @@ def test_a_release_migrates_after_a_backup_and_the_one_before_still_serves(db, r
 
 def test_a_failing_migration_leaves_the_schema_and_the_old_release(db, release_a, sources):
     before = schema(db), note_count(db)
-    run = _deploy(sources["fails"], flaskapp_health_retries=5)
+    run = deploy(sources["fails"], flaskapp_health_retries=5)
     assert run.rc != 0
     assert "Release 2.2.0-" in run.output
     assert "migration 0003 fails on purpose" in run.output

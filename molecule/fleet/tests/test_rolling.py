@@ -5,12 +5,10 @@ release that fails on the second app host is undone everywhere."""
 import time
 
 import pytest
-from app_variants import PROJECT, app_variant
+from app_variants import APP_VERSION, PROJECT, app_variant
 from database import notes_stored_once
 from load import MixedLoad
-from playbook_run import instance, run_playbook
-
-APP_VERSION = "2.0.0"  # app/pyproject.toml: release A
+from playbook_run import deploy, instance, run_playbook
 
 
 @pytest.fixture(scope="module")
@@ -28,17 +26,11 @@ def _active(name: str) -> str:
     return instance(name).file("/srv/flaskapp/current").linked_to.rsplit("/", 1)[1]
 
 
-def _deploy(source, **extra_vars):
-    return run_playbook(
-        "playbooks/deploy.yml", extra_vars={"flaskapp_source": str(source), **extra_vars}
-    )
-
-
 @pytest.fixture
 def on_release_a(apps, sources):
     """Every app host serves release A: {app host: release}."""
     if not all(_active(name).startswith(APP_VERSION + "-") for name in apps):
-        run = _deploy(sources["a"])
+        run = deploy(sources["a"])
         assert run.rc == 0, run.output[-3000:]
     return {name: _active(name) for name in apps}
 
@@ -54,7 +46,7 @@ def load(web, db):
 
 
 def test_a_rolling_deploy_fails_no_request(on_release_a, load, web, apps, sources):
-    run = _deploy(sources["b"])
+    run = deploy(sources["b"])
     assert run.rc == 0, run.output[-3000:]
     new = {_active(name) for name in [web, *apps]}
     assert len(new) == 1 and new.pop().startswith("2.1.0-")
@@ -65,7 +57,7 @@ def test_a_rolling_deploy_fails_no_request(on_release_a, load, web, apps, source
 
 def test_a_release_failing_on_the_second_host_is_undone_everywhere(load, apps, sources):
     before = {name: _active(name) for name in apps}
-    run = _deploy(sources["broken_on_app2"], flaskapp_health_retries=3)
+    run = deploy(sources["broken_on_app2"], flaskapp_health_retries=3)
     assert run.rc != 0
     assert f"{apps[1]}: Release 2.2.0-" in run.output, run.output[-3000:]
     assert "broken on Python 3.13 on purpose" in run.output

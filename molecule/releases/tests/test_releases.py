@@ -10,13 +10,13 @@ import os
 import uuid
 
 import pytest
-from app_variants import PROJECT, app_variant, built_wheel
+from app_variants import APP_VERSION, PROJECT, app_variant, built_wheel
 from load import Load
-from playbook_run import app_name, instance, run_playbook, scenario_hosts
+from playbook_run import app_name, deploy, instance, run_playbook, scenario_hosts
 from stack_http import post_json, request
 
 APP = app_name()
-VERSIONS = {"a": "2.0.0", "b": "2.1.0", "c": "2.2.0", "broken": "2.3.0"}
+VERSIONS = {"a": APP_VERSION, "b": "2.1.0", "c": "2.2.0", "broken": "2.3.0"}
 
 
 @pytest.fixture(scope="module")
@@ -30,12 +30,6 @@ def sources(tmp_path_factory):
         "c": built_wheel(app_variant(directory, VERSIONS["c"]), directory / "wheel"),
         "broken": app_variant(directory, VERSIONS["broken"], broken=True),
     }
-
-
-def _deploy(source, *args: str, **extra_vars):
-    return run_playbook(
-        "playbooks/deploy.yml", *args, extra_vars={"flaskapp_source": str(source), **extra_vars}
-    )
 
 
 def _linked(name: str, link: str) -> str:
@@ -66,7 +60,7 @@ def history(sources):
     def ensure(*names: str) -> None:
         if not reached(names):
             for name in names:
-                run = _deploy(sources[name])
+                run = deploy(sources[name])
                 assert run.rc == 0, run.output[-3000:]
         assert reached(names)
 
@@ -92,7 +86,7 @@ def test_deploy_under_load_serves_the_new_release_and_fails_no_request(history, 
     for load in loads:
         load.__enter__()
     try:
-        run = _deploy(sources["b"])
+        run = deploy(sources["b"])
     finally:
         for load in loads:
             load.__exit__(None, None, None)
@@ -112,7 +106,7 @@ def test_deploy_under_load_serves_the_new_release_and_fails_no_request(history, 
 
 def test_deploying_the_same_release_again_changes_nothing(history, sources):
     history("b")
-    run = _deploy(sources["b"])
+    run = deploy(sources["b"])
     assert run.rc == 0, run.output[-3000:]
     assert all(counts["changed"] == 0 for counts in run.recap().values()), run.output[-3000:]
 
@@ -159,7 +153,7 @@ def test_rollback_to_a_missing_release_fails_clearly_and_changes_nothing():
 
 def _failing_deploy(source, **extra_vars) -> str:
     """Deploy something unhealthy: the play must fail and leave the app serving."""
-    run = _deploy(source, flaskapp_health_retries=5, **extra_vars)
+    run = deploy(source, flaskapp_health_retries=5, **extra_vars)
     assert run.rc != 0
     assert "The app serves again." in run.output, run.output[-3000:]
     return run.output
@@ -196,7 +190,7 @@ def test_breaking_configuration_change_is_put_back(history, sources):
 
 def test_wheel_deploy_removes_releases_beyond_the_kept_number(history, sources, notes):
     history("a", "b")
-    run = _deploy(sources["c"], flaskapp_keep_releases=2)
+    run = deploy(sources["c"], flaskapp_keep_releases=2)
     assert run.rc == 0, run.output[-3000:]
     for name in scenario_hosts():
         current, previous = _linked(name, "current"), _linked(name, "previous")

@@ -32,6 +32,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         RELEASE=_installed_release(),
         NOTE_TITLE_MAX=200,
         NOTE_BODY_MAX=10_000,
+        # Notes per page of GET /api/notes: a list never grows with the table.
+        NOTES_PAGE_SIZE=100,
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
     app.config.from_prefixed_env()

@@ -12,8 +12,11 @@ from .models import Note
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-# Larger ids overflow a 64-bit integer column; the route answers 404 for them instead of 500.
-_MAX_ID = 2**63 - 1
+# The id column is a 32-bit integer on PostgreSQL (SQLAlchemy's Integer): a larger id in a
+# query would fail there with 500, so the routes answer 404 for it before any query.
+_MAX_ID = 2**31 - 1
+# A list answers with at most this many notes, however many there are (NOTES_PAGE_SIZE by default).
+_MAX_PAGE = 500
 
 _JSON_TYPE_NAMES = {
     type(None): "null",
@@ -101,11 +104,34 @@ def create_note() -> tuple[Response, int, dict[str, str]]:
     return jsonify(note.as_dict()), 201, {"Location": location}
 
 
+def _int_argument(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidNote(f"{name} must be a whole number, got {raw!r}", name) from None
+    if not low <= value <= high:
+        raise InvalidNote(f"{name} must be from {low} to {high}, got {value}", name)
+    return value
+
+
 @bp.get("/notes")
 def list_notes() -> Response:
+    """A page of notes, newest first: at most `limit`, with ids below `before` when given.
+    `next` is the query for the following page, or null on the last one."""
+    limit = _int_argument("limit", current_app.config["NOTES_PAGE_SIZE"], 1, _MAX_PAGE)
+    before = _int_argument("before", 0, 1, _MAX_ID)
     # Ordering by id, not created_at, keeps notes made within the same second in order.
-    notes = get_session().scalars(select(Note).order_by(Note.id.desc()))
-    return jsonify(notes=[note.as_dict() for note in notes])
+    query = select(Note).order_by(Note.id.desc()).limit(limit + 1)
+    if before:
+        query = query.where(Note.id < before)
+    notes = list(get_session().scalars(query))
+    more = len(notes) > limit
+    notes = notes[:limit]
+    following = f"?limit={limit}&before={notes[-1].id}" if more else None
+    return jsonify(notes=[note.as_dict() for note in notes], next=following)
 
 
 @bp.get(f"/notes/<int(max={_MAX_ID}):note_id>")

@@ -30,11 +30,47 @@ def test_get_note(client):
 
 
 def test_list_newest_first(client):
-    assert client.get("/api/notes").get_json() == {"notes": []}
+    assert client.get("/api/notes").get_json() == {"notes": [], "next": None}
     for title in ("first", "second", "third"):
         create(client, title=title)
     titles = [note["title"] for note in client.get("/api/notes").get_json()["notes"]]
     assert titles == ["third", "second", "first"]
+
+
+def test_list_is_paged(client):
+    for n in range(5):
+        create(client, title=f"note {n}")
+    first = client.get("/api/notes?limit=2").get_json()
+    assert [note["title"] for note in first["notes"]] == ["note 4", "note 3"]
+    second = client.get("/api/notes" + first["next"]).get_json()
+    assert [note["title"] for note in second["notes"]] == ["note 2", "note 1"]
+    last = client.get("/api/notes" + second["next"]).get_json()
+    assert ([note["title"] for note in last["notes"]], last["next"]) == (["note 0"], None)
+
+
+def test_list_page_size_is_bounded_by_default(make_app, tmp_path):
+    client = make_app(tmp_path, NOTES_PAGE_SIZE=3).test_client()
+    for n in range(4):
+        create(client, title=f"note {n}")
+    page = client.get("/api/notes").get_json()
+    assert len(page["notes"]) == 3
+    assert page["next"] == f"?limit=3&before={page['notes'][-1]['id']}"
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "words"),
+    [
+        ("limit=0", "limit", "from 1 to 500"),
+        ("limit=501", "limit", "from 1 to 500"),
+        ("limit=ten", "limit", "whole number"),
+        ("before=0", "before", "from 1 to"),
+    ],
+)
+def test_list_rejects_bad_paging(client, query, field, words):
+    response = client.get(f"/api/notes?{query}")
+    assert response.status_code == 400
+    assert response.get_json()["field"] == field
+    assert words in response.get_json()["error"]
 
 
 def test_notes_persist_across_apps(app, make_app, tmp_path):
@@ -91,8 +127,10 @@ def test_missing_note_is_json_404(client):
     assert response.get_json() == {"error": "note 999 not found"}
 
 
-def test_huge_id_is_json_404(client):
-    response = client.get(f"/api/notes/{2**64}")
+# 2**31 is one past PostgreSQL's integer column: the route refuses it before any query.
+@pytest.mark.parametrize("note_id", [2**31, 2**64])
+def test_huge_id_is_json_404(client, note_id):
+    response = client.get(f"/api/notes/{note_id}")
     assert response.status_code == 404
     assert "error" in response.get_json()
 
@@ -177,7 +215,7 @@ def test_invalid_input(client, kwargs, field, words):
     assert words in error["error"]
     if field is not None:
         assert field in error["error"]
-    assert client.get("/api/notes").get_json() == {"notes": []}
+    assert client.get("/api/notes").get_json()["notes"] == []
 
 
 def test_limits_are_configurable(app):

@@ -29,10 +29,11 @@ def schema(db_host, database: str = "notes") -> tuple[str, list[str]]:
 def notes_stored_once(db_host, load) -> None:
     """Each note whose POST answered 201 (load.created) is stored once, and no POST of the
     load (load.attempted) is stored twice: nothing sent twice, nothing lost."""
-    titles = "', '".join(load.attempted)
     rows = sql(
-        db_host, f"SELECT title, count(*) FROM notes WHERE title IN ('{titles}') GROUP BY title"
+        db_host,
+        f"SELECT title, count(*) FROM notes WHERE title LIKE '{load.prefix} %' GROUP BY title",
     )
-    stored = dict(row.split("|") for row in rows)
+    stored = dict(row.rsplit("|", 1) for row in rows)
     assert {title: n for title, n in stored.items() if n != "1"} == {}, "a note stored twice"
     assert set(load.created) <= set(stored), "a note answered 201 but is not stored"
+    assert set(stored) <= set(load.attempted), "a note stored that the load never sent"

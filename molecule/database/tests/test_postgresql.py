@@ -26,6 +26,16 @@ def test_notes_written_through_nginx_are_in_postgresql_for_every_app(db):
         assert request(name, f"/api/notes/{note_id}").json()["title"] == title
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/notes?limit=2", "/api/notes?before=2147483647", "/api/notes/2147483647"]
+)
+def test_paging_and_ids_at_the_integer_limit_work_on_postgresql(path):
+    # PostgreSQL's integer column ends at 2**31 - 1, where SQLite's does not.
+    reply = request(inventory_groups()["app"][0], path)
+    assert reply.status in {200, 404}, reply.text
+    assert reply.json()
+
+
 def test_the_apps_connect_over_tls_as_the_owner(db):
     for name in inventory_groups()["app"]:
         assert request(name, "/api/notes").status == 200

@@ -21,7 +21,7 @@ TAKE_BACK = 8
 @pytest.fixture
 def load(web, db):
     """A mixed load through the web host; after the test, no note is lost or doubled."""
-    with MixedLoad(web, workers=8) as running:
+    with MixedLoad(web, workers=4) as running:
         time.sleep(3)
         yield running
     notes_stored_once(db, running)

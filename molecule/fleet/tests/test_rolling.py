@@ -37,7 +37,7 @@ def on_release_a(apps, sources):
 
 @pytest.fixture
 def load(web, db):
-    with MixedLoad(web, workers=6) as running:
+    with MixedLoad(web, workers=4) as running:
         time.sleep(2)
         yield running
         time.sleep(2)

@@ -1,6 +1,7 @@
 """What nginx shows the outside world: TLS, HTTP/2, headers, limits, unknown hosts."""
 
 import http.client
+import re
 import socket
 import ssl
 import time
@@ -49,6 +50,53 @@ def test_weak_tls12_ciphers_refused(container, cipher):
 )
 def test_mozilla_intermediate_ciphers_accepted(container, cipher):
     assert tls_handshake(container, client_context(V.TLSv1_2, ciphers=cipher))[1] == cipher
+
+
+@pytest.mark.parametrize(
+    ("offered", "picked"),
+    [
+        # The server's order, not the client's: AES-128-GCM before AES-256-GCM.
+        (
+            "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256",
+            "ECDHE-ECDSA-AES128-GCM-SHA256",
+        ),
+        (
+            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305",
+            "ECDHE-ECDSA-AES128-GCM-SHA256",
+        ),
+        # A client that lists ChaCha20 first (no AES hardware) gets it.
+        (
+            "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256",
+            "ECDHE-ECDSA-CHACHA20-POLY1305",
+        ),
+    ],
+)
+def test_tls12_server_orders_the_ciphers(container, offered, picked):
+    assert tls_handshake(container, client_context(V.TLSv1_2, ciphers=offered))[1] == picked
+
+
+@pytest.mark.parametrize(
+    ("offered", "picked"),
+    [
+        ("TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256"),
+        ("TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"),
+    ],
+)
+def test_tls13_server_orders_the_ciphers(host, offered, picked):
+    # Python cannot order TLS 1.3 suites: OpenSSL's client on the host can.
+    out = host.check_output(
+        "openssl s_client -connect localhost:443 -servername notes.test -tls1_3 -ciphersuites %s"
+        " < /dev/null 2>&1",
+        offered,
+    )
+    assert re.search(r"Cipher is (\S+)", out).group(1) == picked
+
+
+def test_app_pages_not_compressed(container):
+    # BREACH: a compressed page reflecting input beside a secret leaks the secret.
+    page = request(container, "/", headers={"Accept-Encoding": "gzip"})
+    assert page.status == 200
+    assert "content-encoding" not in page.headers
 
 
 def test_http2_offered(container):

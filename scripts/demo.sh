@@ -22,7 +22,7 @@ start_host() {
   if ! docker container inspect "$name" >/dev/null 2>&1; then
     echo "==> Starting $name ($image, with systemd)"
     docker run --detach --name "$name" --hostname "$name" \
-      --cap-add SYS_ADMIN --cap-add NET_ADMIN --cgroupns host \
+      --cap-add SYS_ADMIN --cap-add NET_ADMIN --cgroupns host --stop-signal SIGRTMIN+3 \
       --volume /sys/fs/cgroup:/sys/fs/cgroup:rw \
       --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
       --security-opt seccomp=unconfined --security-opt apparmor=unconfined \

@@ -14,30 +14,15 @@ cd "$(dirname "$0")/.."
 state_dir=.demo
 key=$state_dir/id_ed25519
 
-# Start a host with systemd as PID 1 unless it runs already. NET_ADMIN is for nftables.
-# Why each setting (and why not --privileged): molecule/README.md.
+# Each host is made by scripts/target-host.sh, as `make bench` makes its own.
 start_host() {
   local name=$1 image=$2
   shift 2
-  if ! docker container inspect "$name" >/dev/null 2>&1; then
-    echo "==> Starting $name ($image, with systemd)"
-    docker run --detach --name "$name" --hostname "$name" \
-      --cap-add SYS_ADMIN --cap-add NET_ADMIN --cgroupns host --stop-signal SIGRTMIN+3 \
-      --volume /sys/fs/cgroup:/sys/fs/cgroup:rw \
-      --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
-      --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
-      --publish 127.0.0.1::22 "$@" "$image" >/dev/null
-  elif [ "$(docker container inspect -f '{{.State.Running}}' "$name")" != true ]; then
-    docker start "$name" >/dev/null
-  fi
-  # A key for the demo only, installed the way a cloud image installs one at first boot.
-  docker exec -i "$name" sh -c \
-    'mkdir -p -m 0700 /root/.ssh && cat >/root/.ssh/authorized_keys && chmod 0600 /root/.ssh/authorized_keys' \
-    <"$key.pub"
+  scripts/target-host.sh start "$name" "$image" "$key.pub" "$@"
 }
 
 published_port() {
-  docker port "$1" "$2/tcp" | head -n 1 | sed 's/.*://'
+  scripts/target-host.sh port "$1" "$2"
 }
 
 prepare() {
@@ -49,12 +34,7 @@ prepare() {
 provision() {
   local inventory=$1
   echo "==> Waiting for sshd on the demo hosts"
-  for _ in $(seq 1 30); do
-    if .venv/bin/ansible all -i "$inventory" -m ansible.builtin.ping >/dev/null 2>&1; then
-      break
-    fi
-    sleep 1
-  done
+  scripts/target-host.sh wait "$inventory"
   echo "==> Provisioning over SSH: ansible-playbook -i $inventory site.yml"
   .venv/bin/ansible-playbook -i "$inventory" site.yml
 }

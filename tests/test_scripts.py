@@ -74,3 +74,9 @@ def test_demo_script_prints_its_usage():
     result = _run([str(SCRIPTS / "demo.sh")])
     assert result.returncode == 2
     assert "usage:" in result.stderr
+
+
+def test_target_host_script_prints_its_usage():
+    result = _run([str(SCRIPTS / "target-host.sh")])
+    assert result.returncode == 2
+    assert "usage:" in result.stderr

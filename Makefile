@@ -8,10 +8,10 @@ SCENARIOS ?= $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv docker images demo demo-fleet demo-down lint unit molecule test bench
+.PHONY: help venv docker images demo demo-fleet demo-down lint unit molecule test bench bench-quick
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 venv: ## Create .venv with the pinned controller tools
 	@scripts/bootstrap-venv.sh
@@ -49,8 +49,11 @@ molecule: venv images ## Every Molecule scenario (SCENARIOS="default" to pick)
 	  $(BIN)/molecule test -s $$scenario || exit 1; \
 	done
 
-test: lint unit molecule ## Everything CI runs: lint, unit tests, Molecule
+test: lint unit bench-quick molecule ## Everything CI runs: lint, unit tests, the bench's quick mode, Molecule
 	@echo "==> make test: all green"
 
-bench: venv ## Benchmarks that print their figures (not part of make test)
-	$(BIN)/python bench/wheelhouse_cache.py
+bench: venv images ## The benchmark suite: bench/results/ and the table (about 30 min; not in make test)
+	$(BIN)/python bench/run.py
+
+bench-quick: venv images ## Every code path of the benchmark suite once, no figure trusted (in make test)
+	$(BIN)/python bench/run.py --quick

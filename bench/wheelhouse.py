@@ -1,17 +1,16 @@
-"""Benchmark: building the wheelhouse from scratch vs. reusing one built from the same inputs.
+"""wheelhouse_ratio: building a release's wheelhouse from scratch ÷ reusing one built from
+the same inputs (what every deploy after the first does).
 
-    .venv/bin/python bench/wheelhouse_cache.py [--runs 3]
+Runs the flaskapp role's flaskapp_wheelhouse module on this controller for the reference
+app and Debian 13's Python, cold (empty cache) and warm (same inputs) side by side in each
+run. Needs the package index (cold builds download wheels). Alone:
 
-Runs the role's flaskapp_wheelhouse module on this controller for the reference app and
-Debian 13's Python, alternating cold builds (empty cache) and warm ones (same inputs),
-and prints the median of each and their ratio. Needs the package index (cold builds
-download wheels). Figures from one run on one machine: compare the ratio, not seconds.
+    .venv/bin/python bench/wheelhouse.py [--runs 3]
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -19,39 +18,52 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from stats import ratios, summary  # noqa: E402
 
 
-def build(dest: Path) -> float:
+def build(dest: Path, python_version: str = "3.13") -> float:
+    """Build (or find) the reference app's wheelhouse in DEST with the role's own inputs."""
     argv = [
-        str(Path(sys.executable).parent / "ansible"),
+        str(ROOT / ".venv/bin/ansible"),
         "localhost",
         "-M",
         str(ROOT / "roles/flaskapp/library"),
         "-m",
         "flaskapp_wheelhouse",
         "-a",
-        f"source={ROOT / 'app'} dest={dest} python_version=3.13 architecture=x86_64 "
-        f"constraints={ROOT / 'app/requirements.lock'} requirements=gunicorn==27.0.1",
+        f"source={ROOT / 'app'} dest={dest} python_version={python_version} architecture=x86_64 "
+        f"constraints={ROOT / 'app/requirements.lock'} requirements=gunicorn==27.0.1 "
+        "static_dir=notesapp/static",
     ]
     start = time.perf_counter()
     subprocess.run(argv, check=True, capture_output=True, cwd=ROOT)
     return time.perf_counter() - start
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+def measure(runs: int) -> dict:
     cold, warm = [], []
-    for _ in range(args.runs):
+    for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
             cold.append(build(Path(tmp)))
             warm.append(build(Path(tmp)))
-    cold_s, warm_s = statistics.median(cold), statistics.median(warm)
-    print(f"wheelhouse build, median of {args.runs}:")
-    print(f"  cold (nothing cached)        {cold_s:6.2f} s")
-    print(f"  warm (same inputs as before) {warm_s:6.2f} s")
-    print(f"  cold / warm                  {cold_s / warm_s:6.1f}x")
+    return {
+        "wheelhouse_cold_seconds": summary(cold),
+        "wheelhouse_warm_seconds": summary(warm),
+        "wheelhouse_ratio": summary(ratios(cold, warm)),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    figures = measure(parser.parse_args().runs)
+    for name, figure in figures.items():
+        print(
+            f"{name:28} median {figure['median']:7.2f}  "
+            f"min {figure['min']:7.2f}  max {figure['max']:7.2f}"
+        )
 
 
 if __name__ == "__main__":

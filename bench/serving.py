@@ -1,0 +1,57 @@
+"""static_ratio and dynamic_ratio: what nginx in front costs or saves, on the single host.
+
+The same file (/static/style.css) and the same light dynamic request (/healthz: the app
+answers from its own code and checks its SQLite storage) are asked of nginx over HTTPS,
+of nginx over plain HTTP, and of gunicorn directly on its private address. Each run
+measures the three side by side, in alternating order, and each ratio is taken within a
+run. The latency nginx adds is measured with one connection (no queueing): the
+difference of the median (p50) and of the p99 between nginx over HTTP and gunicorn.
+"""
+
+from __future__ import annotations
+
+from hosts import address
+from httpload import wrk
+from stats import ratios, summary
+
+STATIC = "/static/style.css"
+DYNAMIC = "/healthz"
+
+
+def _urls(single: str, path: str) -> dict[str, str]:
+    return {
+        "nginx_https": f"https://bench.test:443{path}",
+        "nginx_http": f"http://plain.bench.test:80{path}",
+        "gunicorn": f"http://{address(single)}:8000{path}",
+    }
+
+
+def measure(single: str, runs: int, seconds: float, connections: int = 16) -> dict:
+    figures = {}
+    for kind, path in (("static", STATIC), ("dynamic", DYNAMIC)):
+        urls = _urls(single, path)
+        for url in urls.values():  # warm up: connections, caches, gunicorn's workers
+            wrk(url, 1, connections)
+        rps: dict[str, list[float]] = {name: [] for name in urls}
+        for i in range(runs):
+            order = list(urls) if i % 2 == 0 else list(reversed(urls))
+            for name in order:
+                rps[name].append(wrk(urls[name], seconds, connections)["rps"])
+        figures[f"{kind}_rps"] = {name: summary(values) for name, values in rps.items()}
+        figures[f"{kind}_ratio"] = {
+            scheme: summary(ratios(rps[f"nginx_{scheme}"], rps["gunicorn"]))
+            for scheme in ("http", "https")
+        }
+    figures["nginx_added_latency_ms"] = _added_latency(single, runs, seconds)
+    return figures
+
+
+def _added_latency(single: str, runs: int, seconds: float) -> dict:
+    urls = _urls(single, DYNAMIC)
+    added: dict[str, list[float]] = {"p50": [], "p99": []}
+    for i in range(runs):
+        pair = ["nginx_http", "gunicorn"] if i % 2 == 0 else ["gunicorn", "nginx_http"]
+        result = {name: wrk(urls[name], seconds, 1) for name in pair}
+        for q in ("p50", "p99"):
+            added[q].append(result["nginx_http"][f"{q}_ms"] - result["gunicorn"][f"{q}_ms"])
+    return {q: summary(values) for q, values in added.items()}

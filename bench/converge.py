@@ -54,7 +54,7 @@ def _wheelhouse(host: str) -> Path:
 def floor(packages: set[str], wheelhouse: Path) -> float:
     """What a first converge cannot avoid, timed on a new host of the same image."""
     start(FLOOR)
-    docker("cp", f"{wheelhouse}/.", f"{FLOOR}:/tmp/wheelhouse")
+    docker("cp", f"{wheelhouse}/.", f"{FLOOR}:/root/wheelhouse")
     begin = time.perf_counter()
     exec_(
         FLOOR,
@@ -67,8 +67,9 @@ def floor(packages: set[str], wheelhouse: Path) -> float:
         FLOOR,
         "sh",
         "-c",
-        "python3 -m venv /tmp/venv && /tmp/venv/bin/pip install --quiet "
-        "--no-index --find-links /tmp/wheelhouse /tmp/wheelhouse/*.whl",
+        # Not under /tmp: a tmpfs, which `docker cp` cannot reach and Docker mounts noexec.
+        "python3 -m venv /root/venv && /root/venv/bin/pip install --quiet "
+        "--no-index --find-links /root/wheelhouse /root/wheelhouse/*.whl",
     )
     seconds = time.perf_counter() - begin
     remove([FLOOR])

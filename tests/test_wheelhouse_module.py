@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -144,3 +145,22 @@ def test_a_built_wheel_gets_a_stable_release_id(tmp_path):
     assert (first["project"], first["version"], first["wheel"]) == ("demo", "1.2.3", wheel.name)
     assert sorted(os.listdir(first["path"])) == [wheel.name]
     assert first["path"] == str(tmp_path / "cache" / first["release"] / "3.13-x86_64")
+
+
+def test_the_wheelhouse_ships_as_one_archive_of_its_wheels(tmp_path):
+    wheel = make_wheel(tmp_path, {"demo/__init__.py": "x = 1\n"})
+    args = {
+        "source": str(wheel),
+        "dest": str(tmp_path / "cache"),
+        "python_version": "3.13",
+        "architecture": "x86_64",
+        "dependencies": False,
+    }
+    first = run_module(**args)
+    assert first["archive"] == first["path"] + ".tar"
+    with tarfile.open(first["archive"]) as archive:
+        assert archive.getnames() == [wheel.name]
+    # A build cached before archives existed gets one.
+    os.remove(first["archive"])
+    assert run_module(**args)["archive"] == first["archive"]
+    assert os.path.isfile(first["archive"])

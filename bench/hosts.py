@@ -41,6 +41,18 @@ def _state() -> dict:
 
 def _save(state: dict) -> None:
     (STATE_DIR / "state.json").write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
+    # How Ansible reaches each host by its name (bench/inventory/group_vars/all/connection.yml).
+    subprocess.run(
+        [
+            str(ROOT / "scripts/target-host.sh"),
+            "ssh-config",
+            str(STATE_DIR / "ssh_config"),
+            str(KEY),
+            *sorted(state["ssh_ports"]),
+        ],
+        check=True,
+        cwd=ROOT,
+    )
 
 
 def prepare() -> None:
@@ -125,6 +137,8 @@ def remove_all() -> None:
     """Every flaskstack-bench-* container, and no other."""
     names = docker("ps", "--all", "--format", "{{.Names}}").splitlines()
     remove([name for name in names if name.startswith(PREFIX)])
+    if STATE_DIR.exists():
+        _save({"ssh_ports": {}, "addresses": {}})
 
 
 # The client image: the Debian 12 target image with wrk (Debian's package), built once.

@@ -106,6 +106,7 @@ fleet() {
   }
 }
 JSON
+  scripts/target-host.sh ssh-config "$state_dir/ssh_config" "$key" "$web" "$app1" "$app2" "$db"
   provision inventory/fleet
   check_page "https://localhost:$https_port/"
   cat <<DONE
@@ -115,7 +116,7 @@ The fleet is up: nginx on $web balances over $app1 (Debian 12) and $app2
 
     https://localhost:$https_port/   (self-signed certificate)
 
-SSH:    ssh -i $key -p PORT root@127.0.0.1  (each host's PORT is in $state_dir/fleet.json)
+SSH:    ssh -F $state_dir/ssh_config $web  (or $app1, $app2, $db)
 Deploy: .venv/bin/ansible-playbook -i inventory/fleet playbooks/deploy.yml
 Remove: make demo-down
 DONE

@@ -6,6 +6,7 @@
 #
 #   start NAME IMAGE PUBLIC_KEY [DOCKER_RUN_ARG ...]   start it unless it runs already
 #   port NAME PORT                                     the host port Docker published for PORT/tcp
+#   ssh-config FILE KEY NAME ...                       write an ssh_config that reaches each NAME
 #   wait INVENTORY                                     wait (30 s at most) until sshd answers on every
 #                                                      host site.yml provisions (web, app, db)
 set -euo pipefail
@@ -36,6 +37,32 @@ port() {
   docker port "$1" "$2/tcp" | head -n 1 | sed 's/.*://'
 }
 
+# Each host is reached by its own name, as servers usually are, through an ssh_config file
+# (ssh -F FILE NAME). The inventory then sets no port: a port templated from
+# inventory_hostname would be the delegating host's under delegate_to, and reach the
+# wrong container.
+ssh_config() {
+  local file=$1 key=$2 name
+  shift 2
+  key=$(realpath "$key")
+  {
+    echo "# Written by scripts/target-host.sh: how to reach each local host over SSH."
+    for name in "$@"; do
+      cat <<CONFIG
+Host $name
+  HostName 127.0.0.1
+  Port $(port "$name" 22)
+  User root
+  IdentityFile $key
+  IdentitiesOnly yes
+  UserKnownHostsFile $(dirname "$key")/known_hosts
+  StrictHostKeyChecking accept-new
+CONFIG
+    done
+  } >"$file.part"
+  mv "$file.part" "$file"
+}
+
 wait_for_ssh() {
   for _ in $(seq 1 30); do
     if .venv/bin/ansible "web:app:db" -i "$1" -m ansible.builtin.ping >/dev/null 2>&1; then
@@ -51,6 +78,7 @@ wait_for_ssh() {
 case "${1:-}" in
   start) shift; start "$@" ;;
   port) shift; port "$@" ;;
+  ssh-config) shift; ssh_config "$@" ;;
   wait) shift; wait_for_ssh "$@" ;;
-  *) echo "usage: $0 start NAME IMAGE PUBLIC_KEY [DOCKER_RUN_ARG ...] | port NAME PORT | wait INVENTORY" >&2; exit 2 ;;
+  *) echo "usage: $0 start NAME IMAGE PUBLIC_KEY [DOCKER_RUN_ARG ...] | port NAME PORT | ssh-config FILE KEY NAME ... | wait INVENTORY" >&2; exit 2 ;;
 esac

@@ -95,6 +95,8 @@ def windows(samples: list, steady: tuple[float, float], deploy: tuple[float, flo
         result[name] = {
             "requests": len(inside),
             "failed": sum(1 for s in inside if not str(s[2]).startswith(("2", "3"))),
+            # Sent again on a new connection after nginx closed an idle one (loadgen.py).
+            "retried": sum(1 for s in inside if len(s) > 4 and s[4]),
             "p50_ms": percentile(latencies, 0.50),
             "p99_ms": percentile(latencies, 0.99),
         }

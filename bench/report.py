@@ -198,7 +198,7 @@ def write(results: dict, out: Path, explanation: str) -> None:
         f"- CPU: {machine['cpu']}, {machine['cores']} cores; {machine['memory']}",
         f"- Load average (1, 5, 15 min) before: {machine['load_before']}; "
         f"after: {machine['load_after']}",
-        f"- Servers pinned to CPU {machine['server_cpu']}, the load generator and Ansible to CPU "
+        f"- Servers pinned to CPU {machine['server_cpu']}, the load generator to CPU "
         f"{machine['client_cpu']}",
         f"- {machine['software']}",
         f"- Also running: {machine['note']}",

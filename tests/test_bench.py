@@ -107,9 +107,17 @@ def test_deploy_windows_split_requests_by_their_scheduled_start():
         [t, 0.040, "200", "/"] for t in range(10, 20)
     ]
     samples.append([15.5, 2.0, "ConnectionResetError", "/"])
+    # Sent again after nginx closed the idle connection: answered, and counted as retried.
+    samples.append([16.5, 0.050, "200", "/", True])
     result = fleet.windows(samples, (0, 10), (10, 20))
-    assert result["steady"] == {"requests": 10, "failed": 0, "p50_ms": 10.0, "p99_ms": 10.0}
-    assert result["deploy"]["failed"] == 1
+    assert result["steady"] == {
+        "requests": 10,
+        "failed": 0,
+        "retried": 0,
+        "p50_ms": 10.0,
+        "p99_ms": 10.0,
+    }
+    assert (result["deploy"]["failed"], result["deploy"]["retried"]) == (1, 1)
     assert result["deploy"]["p99_ms"] == 2000.0
     with pytest.raises(ValueError, match="no request"):
         fleet.windows(samples, (100, 200), (10, 20))

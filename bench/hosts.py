@@ -136,7 +136,10 @@ def remove(names: list[str]) -> None:
 def remove_all() -> None:
     """Every flaskstack-bench-* container, and no other."""
     names = docker("ps", "--all", "--format", "{{.Names}}").splitlines()
-    remove([name for name in names if name.startswith(PREFIX)])
+    for name in names:
+        if name.startswith(PREFIX):
+            docker("rm", "--force", "--volumes", name, check=False)
+    # Forget every host, also those whose containers went some other way.
     if STATE_DIR.exists():
         _save({"ssh_ports": {}, "addresses": {}})
 

@@ -88,7 +88,7 @@ def main() -> int:
     if runs < 1 or (not args.quick and runs < 3):
         parser.error("--runs: at least 3 (at least 1 with --quick)")
     out = args.out or (hosts.STATE_DIR / "quick" if args.quick else HERE / "results")
-    seconds = 1 if args.quick else 10
+    seconds = 2 if args.quick else 10
 
     facts = machine(args.note)
     figures: dict = {}

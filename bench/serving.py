@@ -30,8 +30,8 @@ def measure(single: str, runs: int, seconds: float, connections: int = 16) -> di
     figures = {}
     for kind, path in (("static", STATIC), ("dynamic", DYNAMIC)):
         urls = _urls(single, path)
-        for url in urls.values():  # warm up: connections, caches, gunicorn's workers
-            wrk(url, 1, connections)
+        for url in urls.values():
+            _warm_up(url, connections)
         rps: dict[str, list[float]] = {name: [] for name in urls}
         for i in range(runs):
             order = list(urls) if i % 2 == 0 else list(reversed(urls))
@@ -44,6 +44,15 @@ def measure(single: str, runs: int, seconds: float, connections: int = 16) -> di
         }
     figures["nginx_added_latency_ms"] = _added_latency(single, runs, seconds)
     return figures
+
+
+def _warm_up(url: str, connections: int, tries: int = 10) -> None:
+    """Load URL until it answers: connections, caches, and gunicorn's workers, which
+    socket activation may still be starting (a run that answers nothing has no ratio)."""
+    for _ in range(tries):
+        if wrk(url, 1, connections)["requests"] > 0:
+            return
+    raise RuntimeError(f"{url}: no answer within {tries} s of load")
 
 
 def _added_latency(single: str, runs: int, seconds: float) -> dict:

@@ -126,16 +126,23 @@ def run_module(**args) -> dict:
     return json.loads(out.split("=>", 1)[1])
 
 
-def test_a_built_wheel_gets_a_stable_release_id(tmp_path):
+@pytest.fixture
+def wheel_args(tmp_path):
+    """The module's arguments for a built wheel of its own, for Python 3.13 on x86_64:
+    (the wheel, the arguments)."""
     wheel = make_wheel(tmp_path, {"demo/__init__.py": "x = 1\n"})
-    args = {
+    return wheel, {
         "source": str(wheel),
         "dest": str(tmp_path / "cache"),
         "python_version": "3.13",
         "architecture": "x86_64",
-        # Only the app's wheel: no package index is needed for this test.
+        # Only the app's wheel: no package index is needed for these tests.
         "dependencies": False,
     }
+
+
+def test_a_built_wheel_gets_a_stable_release_id(tmp_path, wheel_args):
+    wheel, args = wheel_args
     first = run_module(**args)
     again = run_module(**args)
     assert first["changed"] is True
@@ -147,15 +154,8 @@ def test_a_built_wheel_gets_a_stable_release_id(tmp_path):
     assert first["path"] == str(tmp_path / "cache" / first["release"] / "3.13-x86_64")
 
 
-def test_the_wheelhouse_ships_as_one_archive_of_its_wheels(tmp_path):
-    wheel = make_wheel(tmp_path, {"demo/__init__.py": "x = 1\n"})
-    args = {
-        "source": str(wheel),
-        "dest": str(tmp_path / "cache"),
-        "python_version": "3.13",
-        "architecture": "x86_64",
-        "dependencies": False,
-    }
+def test_the_wheelhouse_ships_as_one_archive_of_its_wheels(wheel_args):
+    wheel, args = wheel_args
     first = run_module(**args)
     assert first["archive"] == first["path"] + ".tar"
     with tarfile.open(first["archive"]) as archive:

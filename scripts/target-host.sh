@@ -5,6 +5,8 @@
 # provision it over SSH, exactly as real servers are.
 #
 #   start NAME IMAGE PUBLIC_KEY [DOCKER_RUN_ARG ...]   start it unless it runs already
+#   authorize NAME PUBLIC_KEY                          let PUBLIC_KEY in as root (start does it;
+#                                                      for containers made otherwise, as Molecule's)
 #   port NAME PORT                                     the host port Docker published for PORT/tcp
 #   ssh-config FILE KEY NAME ...                       write an ssh_config that reaches each NAME
 #   wait INVENTORY                                     wait (30 s at most) until sshd answers on every
@@ -28,9 +30,13 @@ start() {
   elif [ "$(docker container inspect -f '{{.State.Running}}' "$name")" != true ]; then
     docker start "$name" >/dev/null
   fi
-  docker exec -i "$name" sh -c \
+  authorize "$name" "$public_key"
+}
+
+authorize() {
+  docker exec -i "$1" sh -c \
     'mkdir -p -m 0700 /root/.ssh && cat >/root/.ssh/authorized_keys && chmod 0600 /root/.ssh/authorized_keys' \
-    <"$public_key"
+    <"$2"
 }
 
 port() {
@@ -77,8 +83,9 @@ wait_for_ssh() {
 
 case "${1:-}" in
   start) shift; start "$@" ;;
+  authorize) shift; authorize "$@" ;;
   port) shift; port "$@" ;;
   ssh-config) shift; ssh_config "$@" ;;
   wait) shift; wait_for_ssh "$@" ;;
-  *) echo "usage: $0 start NAME IMAGE PUBLIC_KEY [DOCKER_RUN_ARG ...] | port NAME PORT | ssh-config FILE KEY NAME ... | wait INVENTORY" >&2; exit 2 ;;
+  *) echo "usage: $0 start NAME IMAGE PUBLIC_KEY [DOCKER_RUN_ARG ...] | authorize NAME PUBLIC_KEY | port NAME PORT | ssh-config FILE KEY NAME ... | wait INVENTORY" >&2; exit 2 ;;
 esac

@@ -8,7 +8,7 @@ SCENARIOS ?= $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv docker images demo demo-fleet demo-down lint unit molecule test bench bench-quick
+.PHONY: help venv docker images demo demo-fleet demo-down lint unit commands molecule test bench bench-quick
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,13 +43,16 @@ unit: venv ## The app's unit tests and the repository's own checks
 	cd app && ../$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e . && ../$(BIN)/python -m pytest
 	$(BIN)/python -m pytest
 
+commands: venv images ## The README's commands typed as a user types them: demo, demo-fleet, demo-down, a deploy
+	$(BIN)/python -m pytest tests/commands
+
 molecule: venv images ## Every Molecule scenario (SCENARIOS="default" to pick)
 	@for scenario in $(SCENARIOS); do \
 	  echo "==> molecule test -s $$scenario"; \
 	  $(BIN)/molecule test -s $$scenario || exit 1; \
 	done
 
-test: lint unit bench-quick molecule ## Everything CI runs: lint, unit tests, the bench's quick mode, Molecule
+test: lint unit bench-quick commands molecule ## Everything CI runs: lint, unit tests, the bench's quick mode, the README's commands, Molecule
 	@echo "==> make test: all green"
 
 bench: venv images ## The benchmark suite: bench/results/ and the table (about 30 min; not in make test)

@@ -73,7 +73,7 @@ def step(title: str):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--quick", action="store_true", help="every code path once, in about two minutes"
+        "--quick", action="store_true", help="every code path once, in about three minutes"
     )
     parser.add_argument("--runs", type=int, help="runs of each figure (default 3; 1 with --quick)")
     parser.add_argument("--out", type=Path, help="where the results go (default bench/results)")

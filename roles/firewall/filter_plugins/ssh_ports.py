@@ -11,10 +11,10 @@ import re
 # `ss -Htlnp`: a listening TCP socket and the processes holding it, such as
 #   LISTEN 0 128 0.0.0.0:22 0.0.0.0:* users:(("sshd",pid=37,fd=3))
 _SS_LINE = re.compile(r"^LISTEN\s+\d+\s+\d+\s+(?P<local>\S+)\s+\S+\s+users:\((?P<users>.*)\)\s*$")
+# `systemctl show --property=MainPID ssh.service`: the daemon's pid, 0 when it is not running.
+_MAIN_PID = re.compile(r"^MainPID=(\d+)$", re.M)
 # `systemctl show --property=ActiveState,Listen ssh.socket`: Listen=[::]:22 (Stream)
 _SOCKET_LISTEN = re.compile(r"^Listen=\S*?(?P<port>\d+) \(Stream\)$", re.M)
-# The daemon that accepts connections (Debian 13's per-connection sshd-session never listens).
-_SSHD = '("sshd",'
 
 
 def _port(local: str) -> int:
@@ -23,16 +23,22 @@ def _port(local: str) -> int:
 
 
 def sshd_listen_ports(report: str) -> list[int]:
-    """Ports sshd listens on, and ssh.socket's when that socket unit is active.
+    """Ports the SSH daemon listens on, and ssh.socket's when that socket unit is active.
 
-    report: the output of `ss -Htlnp` followed by that of
-    `systemctl show --property=ActiveState,Listen ssh.socket` (an inactive or missing
-    socket unit says ActiveState=inactive and is ignored).
+    report: the output of `ss -Htlnp`, then `systemctl show --property=MainPID ssh.service`,
+    then `systemctl show --property=ActiveState,Listen ssh.socket` (an inactive or missing
+    socket unit says ActiveState=inactive and is ignored). Only the daemon's own sockets
+    count: a session's processes are called sshd too (sshd-session on Debian 13), and a
+    port one forwards (ssh -R, X11) must not be opened to the world, nor change the rules
+    from one run to the next. Without ssh.service's pid (sshd started some other way),
+    every socket an sshd process holds counts.
     """
+    main_pid = _MAIN_PID.search(report)
+    owner = f"pid={main_pid[1]}," if main_pid and main_pid[1] != "0" else '("sshd",'
     ports = set()
     for line in report.splitlines():
         match = _SS_LINE.match(line.strip())
-        if match and _SSHD in match["users"]:
+        if match and owner in match["users"]:
             ports.add(_port(match["local"]))
     if re.search(r"^ActiveState=active$", report, re.M):
         ports.update(int(port) for port in _SOCKET_LISTEN.findall(report))
@@ -41,7 +47,7 @@ def sshd_listen_ports(report: str) -> list[int]:
 
 def ssh_connection_port(ssh_connection: str | None) -> list[int]:
     """[the server's port] of SSH_CONNECTION ("client_ip client_port server_ip server_port"),
-    or [] when Ansible does not connect over SSH (docker exec, local)."""
+    or [] when Ansible does not connect over SSH (docker exec, local) or sudo dropped it."""
     fields = (ssh_connection or "").split()
     return [int(fields[3])] if len(fields) == 4 and fields[3].isdigit() else []
 

@@ -99,8 +99,9 @@ def deploy(source, *args: str, **extra_vars) -> PlaybookRun:
 
 
 @functools.cache
-def inventory_groups() -> dict[str, list[str]]:
-    """Every group of the scenario's inventory (also those molecule.yml adds) and its hosts."""
+def _inventory() -> dict:
+    """`ansible-inventory --list` of the scenario's inventory (also what molecule.yml and
+    prepare playbooks add beside Molecule's file)."""
     inventory_dir = str(Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent)
     out = subprocess.run(
         [str(Path(sys.executable).parent / "ansible-inventory"), "-i", inventory_dir, "--list"],
@@ -108,12 +109,21 @@ def inventory_groups() -> dict[str, list[str]]:
         text=True,
         check=True,
     ).stdout
-    listing = json.loads(out)
+    return json.loads(out)
+
+
+def inventory_groups() -> dict[str, list[str]]:
+    """Every group of the scenario's inventory (also those molecule.yml adds) and its hosts."""
     return {
         group: sorted(data.get("hosts", []))
-        for group, data in listing.items()
+        for group, data in _inventory().items()
         if group != "_meta" and isinstance(data, dict)
     }
+
+
+def inventory_hostvars(name: str) -> dict:
+    """The inventory's variables for one host, as Ansible reads them (not templated)."""
+    return _inventory()["_meta"]["hostvars"][name]
 
 
 def vaulted(name: str) -> str:

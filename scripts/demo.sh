@@ -74,7 +74,7 @@ The demo is up (self-signed certificate: your browser will ask you to accept it)
     https://localhost:$https_port/
     http://localhost:$http_port/   (redirects to HTTPS)
 
-SSH:    ssh -i $key -p $ssh_port root@127.0.0.1
+SSH:    ssh -i $key -p $ssh_port -o UserKnownHostsFile=$state_dir/known_hosts root@127.0.0.1
 State:  $state_dir/state.json
 Remove: make demo-down
 DONE

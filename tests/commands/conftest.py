@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import signal
 import socket
 import ssl
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "molecule" / "resources"))
 from playbook_run import PlaybookRun  # noqa: E402
 
-# Every container the demos make; the tests refuse to run over a user's own demo.
+# Every container the demos make (scripts/demo.sh).
 DEMO_CONTAINERS = [
     "flaskstack-demo",
     "flaskstack-demo-web",
@@ -30,17 +34,24 @@ DEMO_CONTAINERS = [
 
 
 def typed(command: str, log_dir: Path, timeout: float = 1200) -> PlaybookRun:
-    """COMMAND as a user types it at the checkout's top, its output kept in LOG_DIR."""
-    proc = subprocess.run(
+    """COMMAND as a user types it at the checkout's top, its output kept in LOG_DIR.
+    Past TIMEOUT the whole process group goes (make, ansible-playbook, ssh), not only
+    the shell, and the run counts as failed."""
+    proc = subprocess.Popen(
         command,
         shell=True,
         cwd=ROOT,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
-        timeout=timeout,
-        check=False,
+        start_new_session=True,
     )
-    output = proc.stdout + proc.stderr
+    try:
+        output, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        output, _ = proc.communicate()
+        output += f"\n[tests/commands: killed after {timeout:.0f} s]"
     # Numbered in the order typed: a command typed twice keeps both logs.
     name = "".join(c if c.isalnum() else "-" for c in command)[:60]
     number = len(list(log_dir.glob("*.log"))) + 1
@@ -50,6 +61,13 @@ def typed(command: str, log_dir: Path, timeout: float = 1200) -> PlaybookRun:
 
 def assert_succeeded(run: PlaybookRun, command: str) -> None:
     assert run.rc == 0, f"`{command}` failed ({run.rc}):\n{run.output[-6000:]}"
+
+
+def assert_changed_nothing(run: PlaybookRun, command: str) -> None:
+    assert_succeeded(run, command)
+    changed = {host: counts["changed"] for host, counts in run.recap().items()}
+    assert changed, f"`{command}` printed no PLAY RECAP:\n{run.output[-3000:]}"
+    assert changed == dict.fromkeys(changed, 0), run.output[-6000:]
 
 
 def existing_demo_containers() -> list[str]:
@@ -63,19 +81,33 @@ def existing_demo_containers() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def no_demo_running():
-    """The tests make and remove the demos themselves: never over a user's own."""
-    found = existing_demo_containers()
-    if found or (ROOT / ".demo").exists():
-        pytest.fail(
-            f"A demo is up ({', '.join(found) or '.demo/ exists'}): these tests run"
-            " `make demo` and `make demo-down` themselves. Run `make demo-down` first."
-        )
-
-
-@pytest.fixture(scope="session")
 def log_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("typed")
+
+
+@contextmanager
+def demo_up(command: str, log_dir: Path) -> Iterator[PlaybookRun]:
+    """COMMAND (make demo or make demo-fleet) has brought a demo up; `make demo-down`
+    runs afterwards whatever happened, so a failed run leaves nothing behind.
+
+    A demo of the user's own is never touched: the tests skip, saying why (in CI, where
+    nothing can be up before, that is a failure instead)."""
+    found = existing_demo_containers()
+    if found or (ROOT / ".demo").exists():
+        why = (
+            f"A demo is up ({', '.join(found) or '.demo/ exists'}): these tests bring the"
+            " demos up and remove them, so they leave yours alone. `make demo-down`, then"
+            " `make commands`, runs them."
+        )
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    try:
+        run = typed(command, log_dir)
+        assert_succeeded(run, command)
+        yield run
+    finally:
+        typed("make demo-down", log_dir)
 
 
 def get(url: str, timeout: float = 10) -> tuple[int, dict[str, str], bytes]:

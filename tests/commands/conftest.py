@@ -127,6 +127,16 @@ def get(url: str, timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
         conn.close()
 
 
+# What a demo serves over HTTPS: the page, one of its static files, the health check.
+PAGES = [("/", "text/html"), ("/static/style.css", "text/css"), ("/healthz", "application/json")]
+
+
+def assert_serves(url: str, path: str, content_type: str) -> None:
+    status, headers, _ = get(url.rstrip("/") + path)
+    assert status == 200
+    assert headers["content-type"].startswith(content_type)
+
+
 def state(name: str) -> dict:
     """.demo/NAME, which the demo writes for scripts and the inventories."""
     return json.loads((ROOT / ".demo" / name).read_text())

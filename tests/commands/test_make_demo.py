@@ -8,8 +8,10 @@ import re
 
 import pytest
 from conftest import (
+    PAGES,
     ROOT,
     assert_changed_nothing,
+    assert_serves,
     assert_succeeded,
     demo_up,
     existing_demo_containers,
@@ -35,14 +37,9 @@ def test_make_demo_prints_the_url_it_serves(demo):
     assert url in demo.output
 
 
-@pytest.mark.parametrize(
-    ("path", "content_type"),
-    [("/", "text/html"), ("/static/style.css", "text/css"), ("/healthz", "application/json")],
-)
+@pytest.mark.parametrize(("path", "content_type"), PAGES)
 def test_the_demo_answers_over_https(demo, path, content_type):
-    status, headers, _ = get(state("state.json")["urls"][0].rstrip("/") + path)
-    assert status == 200
-    assert headers["content-type"].startswith(content_type)
+    assert_serves(state("state.json")["urls"][0], path, content_type)
 
 
 def _ssh(demo) -> str:

@@ -4,8 +4,10 @@ checkout as the README gives them."""
 
 import pytest
 from conftest import (
+    PAGES,
     ROOT,
     assert_changed_nothing,
+    assert_serves,
     assert_succeeded,
     demo_up,
     existing_demo_containers,
@@ -32,14 +34,9 @@ def test_make_demo_fleet_prints_its_url_and_the_deploy_command(fleet):
     assert DEPLOY in fleet.output
 
 
-@pytest.mark.parametrize(
-    ("path", "content_type"),
-    [("/", "text/html"), ("/static/style.css", "text/css"), ("/healthz", "application/json")],
-)
+@pytest.mark.parametrize(("path", "content_type"), PAGES)
 def test_the_fleet_answers_over_https(fleet, path, content_type):
-    status, headers, _ = get(state("fleet.json")["url"].rstrip("/") + path)
-    assert status == 200
-    assert headers["content-type"].startswith(content_type)
+    assert_serves(state("fleet.json")["url"], path, content_type)
 
 
 def test_make_demo_fleet_again_changes_nothing(fleet, log_dir):

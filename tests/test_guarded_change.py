@@ -4,6 +4,7 @@ import http.server
 import os
 import socketserver
 import threading
+from typing import ClassVar
 
 import pytest
 from library import role_module
@@ -135,7 +136,7 @@ def test_a_failed_command_is_undone_and_named(host):
 
 def test_a_staged_change_serves_only_once_applied_and_can_be_undone_then(host):
     differing = [entry for entry in entries(host) if guarded.differs(entry)]
-    changed, snapshot = guarded.stage(differing, [], str(host / "snapshots"))
+    _, snapshot = guarded.stage(differing, [], str(host / "snapshots"))
     assert ran(host) == [] and (host / "etc" / "app.conf").read_text() == "workers 2\n"
 
     with pytest.raises(guarded.Undone):
@@ -165,7 +166,7 @@ def test_a_malformed_entry_is_named(entry, message):
 
 
 class _Health(http.server.BaseHTTPRequestHandler):
-    answers = []
+    answers: ClassVar[list[int]] = []
 
     def do_GET(self):
         status = self.answers.pop(0) if self.answers else 200

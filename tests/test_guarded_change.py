@@ -210,3 +210,10 @@ def test_the_health_check_gives_up_after_its_retries_saying_what_it_got(app_sock
             {"url": "http://localhost/healthz", "unix_socket": app_socket, "retries": 2},
             sleep=lambda _: None,
         )
+
+
+def test_a_command_marked_always_runs_without_counting_as_a_change(host):
+    change(host, entries(host))
+    always = {**log_command(host, "start"), "always": True}
+    changed, result = change(host, entries(host), [always])
+    assert changed == [] and result["ran"] == [] and ran(host) == ["start"]

@@ -62,7 +62,8 @@ options:
     description:
       - Commands run when a changed entry notifies them, each a dict with I(name) and
         I(argv), in this order. I(skip_if) lists names whose running makes this one unneeded
-        (a reload after a restart).
+        (a reload after a restart). A command with I(always) runs on every call, changed
+        or not, without counting as a change (making sure a service runs).
     type: list
     elements: dict
     default: []
@@ -410,7 +411,7 @@ def notified(commands: list[dict], changed: list[dict]) -> list[dict]:
     """The commands the changed entries notify, in the order of COMMANDS, minus those
     made unneeded (skip_if) by one that runs."""
     names = {name for entry in changed for name in entry["notify"]}
-    chosen = [command for command in commands if command["name"] in names]
+    chosen = [command for command in commands if command["name"] in names or command.get("always")]
     running = {command["name"] for command in chosen}
     return [c for c in chosen if not set(c.get("skip_if") or []) & running]
 
@@ -429,7 +430,8 @@ def apply(
     try:
         for command in chosen:
             run(command["name"], command["argv"])
-            result["ran"].append(command["name"])
+            if not command.get("always"):
+                result["ran"].append(command["name"])
         if check_spec and (changed or check_always):
             result["check"] = check(check_spec, sleep)
     except Failure as failure:

@@ -1,0 +1,54 @@
+"""What a failed switch says (tasks/switch_failed.yml): which release failed and how, what
+the app logged, what was put back and whether the app serves again. A pure function,
+unit-tested in tests/test_flaskapp_filters.py."""
+
+from __future__ import annotations
+
+import re
+
+_LOGGED_ERROR = re.compile(r"(Error|Exception|Reason):")
+
+
+def flaskapp_switch_failure(failed: dict, context: dict) -> str:
+    """FAILED: the failed task's result (guarded_change's, with failed_step, output,
+    restored and recovered; or the migration's). CONTEXT: release, replaced, current (the
+    link's path), failed_task (its name, when the failure was not guarded_change's),
+    restored (what was put back), backup, log (the app's last log lines), healthy (the
+    check after putting back), name (the app's)."""
+    release, replaced = context["release"], context["replaced"]
+    switching = replaced not in ("", release)
+    step = failed.get("failed_step")
+    cause = str(failed.get("output") or failed.get("stderr") or failed.get("msg") or "").strip()
+    cause = cause if len(cause) <= 1500 else cause[:1500] + "..."
+    failed_at = step or context["failed_task"]
+    how = "failed its health check" if step == "check" else f'failed at "{failed_at}"'
+    what = "" if switching else " with the new configuration"
+    parts = [f"Release {release}{what} {how} ({cause})."]
+    errors = [line for line in context.get("log") or [] if _LOGGED_ERROR.search(line)][-3:]
+    if errors and step == "check":
+        parts.append(f"The app logged: {' / '.join(errors)}.")
+    restored = list(context.get("restored") or [])
+    if context["current"] in restored:
+        parts.append(f"Switched back to release {replaced}.")
+    elif switching:
+        parts.append(f"Release {replaced} kept serving.")
+    elif replaced == "":
+        parts.append("There was no earlier release to switch back to.")
+    if restored:
+        parts.append(f"Restored {', '.join(restored)}.")
+    if context.get("backup"):
+        parts.append(f"The database was backed up before the migration: {context['backup']}.")
+    healthy = failed.get("recovered")
+    if healthy is None:
+        healthy = context.get("healthy")
+    parts.append(
+        "The app serves again."
+        if healthy
+        else f"The app does NOT answer its health check now: see journalctl -u {context['name']}."
+    )
+    return " ".join(parts)
+
+
+class FilterModule:
+    def filters(self):
+        return {"flaskapp_switch_failure": flaskapp_switch_failure}

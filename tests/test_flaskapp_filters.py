@@ -89,15 +89,19 @@ def test_an_unhealthy_release_says_it_was_switched_back_and_what_the_app_logged(
 
 
 def test_a_failed_migration_says_the_old_release_kept_serving_and_where_the_backup_is():
-    failed = {"stderr": "this release is broken on purpose", "rc": 1}
-    message = switch.flaskapp_switch_failure(
-        failed, {**CONTEXT, "backup": "/var/backups/app/x.sqlite3"}
+    traceback = (
+        "Traceback ...\n" + "  a line\n" * 400 + "RuntimeError: this release is broken on purpose"
     )
-    assert (
-        'failed at "Migrate the database from the new release" (this release is broken on purpose).'
-        in message
-    )
+    failed = {"stderr": traceback, "rc": 1}
+    # The links were only staged, then put back: the old release never stopped serving.
+    staged = ["/srv/app/previous", "/srv/app/current"]
+    context = {**CONTEXT, "backup": "/var/backups/app/x.sqlite3", "restored": staged}
+    message = switch.flaskapp_switch_failure(failed, context)
+    assert 'failed at "Migrate the database from the new release" (...' in message
+    # The end of a traceback says what went wrong: it is what the message keeps.
+    assert "RuntimeError: this release is broken on purpose)." in message
     assert "Release 1.0.0-old kept serving." in message
+    assert "Switched back" not in message
     assert "backed up before the migration: /var/backups/app/x.sqlite3." in message
 
 

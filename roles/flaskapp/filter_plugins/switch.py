@@ -19,7 +19,8 @@ def flaskapp_switch_failure(failed: dict, context: dict) -> str:
     switching = replaced not in ("", release)
     step = failed.get("failed_step")
     cause = str(failed.get("output") or failed.get("stderr") or failed.get("msg") or "").strip()
-    cause = cause if len(cause) <= 1500 else cause[:1500] + "..."
+    # A traceback says what went wrong at its end.
+    cause = cause if len(cause) <= 1500 else "..." + cause[-1500:]
     failed_at = step or context["failed_task"]
     how = "failed its health check" if step == "check" else f'failed at "{failed_at}"'
     what = "" if switching else " with the new configuration"
@@ -28,7 +29,9 @@ def flaskapp_switch_failure(failed: dict, context: dict) -> str:
     if errors and step == "check":
         parts.append(f"The app logged: {' / '.join(errors)}.")
     restored = list(context.get("restored") or [])
-    if context["current"] in restored:
+    # Without a failed step of guarded_change's, the failure came before the restart (the
+    # migration): the release links were only staged, and the old release kept serving.
+    if step and context["current"] in restored:
         parts.append(f"Switched back to release {replaced}.")
     elif switching:
         parts.append(f"Release {replaced} kept serving.")

@@ -186,6 +186,14 @@ def test_table_names_every_target_and_whether_it_is_met():
     assert "| `fleet_noop_ratio` | no-op re-run: 8 app hosts ÷ 1 | not measured | ≤ 2 | - |" in text
 
 
+def test_table_shows_a_figure_without_target_beside_the_one_it_explains():
+    lines = report.table(_sample_results()["figures"]).splitlines()
+    names = [line.split("`")[1] for line in lines[2:]]
+    assert names.index("first_converge_seconds") == names.index("first_converge_ratio") + 1
+    # One without a target is left out when it was not measured; a target never is.
+    assert "steady_p99_ms" not in names and "deploy_p99_ratio" in names
+
+
 def test_report_writes_json_markdown_and_plots(tmp_path):
     report.write(_sample_results(), tmp_path, "Findings go here.")
     saved = json.loads((tmp_path / "latest.json").read_text())

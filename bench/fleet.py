@@ -1,4 +1,4 @@
-"""fleet_noop_ratio and deploy_p99_ratio, on fleets of local containers provisioned over SSH.
+"""fleet_noop_ratio and the deploy figures, on fleets of local containers provisioned over SSH.
 
 fleet_noop_ratio: site.yml re-run on a fleet of 8 app hosts (with its web and db hosts)
 ÷ on a fleet of 1, the two fleets side by side in each run.
@@ -7,7 +7,9 @@ deploy_p99_ratio: a fleet of two app hosts serves a steady load through its web 
 (bench/loadgen.py in the load generator's container); playbooks/deploy.yml then rolls a
 new release out over it. The p99 latency of the requests scheduled while the deploy ran
 ÷ that of the requests scheduled in the steady minutes before it, within each run.
-Failed requests in either window are counted and reported.
+deploy_failed: the requests of that load, scheduled while the deploy ran, that got no
+2xx or 3xx answer (each request is sent once: bench/loadgen.py); the steady window's
+failures are reported beside them, in deploy_runs.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 import shutil
 import subprocess
 import time
+from collections import Counter
 from pathlib import Path
 
 import playbook
@@ -84,6 +87,11 @@ def app_variant(number: int) -> Path:
     return variant
 
 
+def answered(status: str) -> bool:
+    """A 2xx or 3xx answer; an error's name (no answer), 4xx or 5xx is a failed request."""
+    return str(status).startswith(("2", "3"))
+
+
 def windows(samples: list, steady: tuple[float, float], deploy: tuple[float, float]) -> dict:
     """p99 latency and failures of the requests scheduled in each window (pure; tested)."""
     result = {}
@@ -92,11 +100,12 @@ def windows(samples: list, steady: tuple[float, float], deploy: tuple[float, flo
         if not inside:
             raise ValueError(f"no request was scheduled in the {name} window")
         latencies = [s[1] * 1000 for s in inside]
+        failures = Counter(str(s[2]) for s in inside if not answered(s[2]))
         result[name] = {
             "requests": len(inside),
-            "failed": sum(1 for s in inside if not str(s[2]).startswith(("2", "3"))),
-            # Sent again on a new connection after nginx closed an idle one (loadgen.py).
-            "retried": sum(1 for s in inside if len(s) > 4 and s[4]),
+            "failed": sum(failures.values()),
+            # What each failure was: a status, or the error's name (RemoteDisconnected, ...).
+            "failures": dict(sorted(failures.items())),
             "p50_ms": percentile(latencies, 0.50),
             "p99_ms": percentile(latencies, 0.99),
         }
@@ -137,7 +146,7 @@ def deploy_p99(
     """Rolling deploys of new releases (INVENTORY's app hosts) under a steady load through
     nginx on WEB, which serves SITE."""
     add_host_name(site, web)
-    steady_p99, deploy_p99, ratio, detail = [], [], [], []
+    steady_p99, deploy_p99, ratio, failed, detail = [], [], [], [], []
     for i in range(runs):
         variant = app_variant(i + 1)
         out = f"/tmp/load-{i}.jsonl"
@@ -154,6 +163,7 @@ def deploy_p99(
         steady_p99.append(result["steady"]["p99_ms"])
         deploy_p99.append(result["deploy"]["p99_ms"])
         ratio.append(result["deploy"]["p99_ms"] / result["steady"]["p99_ms"])
+        failed.append(result["deploy"]["failed"])
         detail.append(
             {
                 **result,
@@ -166,6 +176,7 @@ def deploy_p99(
         "steady_p99_ms": summary(steady_p99),
         "deploy_p99_ms": summary(deploy_p99),
         "deploy_p99_ratio": summary(ratio),
+        "deploy_failed": summary(failed),
         "deploy_runs": detail,
     }
 
@@ -176,6 +187,6 @@ def _timeline(samples: list, steady_from: float, deploy_from: float, deploy_to: 
     return {
         "t": [round(s[0] - steady_from, 3) for s in samples],
         "ms": [round(s[1] * 1000, 2) for s in samples],
-        "ok": [str(s[2]).startswith(("2", "3")) for s in samples],
+        "ok": [answered(s[2]) for s in samples],
         "deploy": [round(deploy_from - steady_from, 3), round(deploy_to - steady_from, 3)],
     }

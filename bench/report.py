@@ -29,6 +29,7 @@ FIGURES = [
     ("deploy_p99_ratio", "p99 latency: rolling deploy ÷ steady", 2, "max"),
     ("steady_p99_ms", "p99 latency, steady load (ms)", None, None),
     ("deploy_p99_ms", "p99 latency, during the deploy (ms)", None, None),
+    ("deploy_failed", "failed requests of the load during the deploy", 0, "max"),
     ("wheelhouse_ratio", "wheelhouse build: cold ÷ warm cache", None, None),
 ]
 

@@ -107,20 +107,39 @@ def test_deploy_windows_split_requests_by_their_scheduled_start():
         [t, 0.040, "200", "/"] for t in range(10, 20)
     ]
     samples.append([15.5, 2.0, "ConnectionResetError", "/"])
-    # Sent again after nginx closed the idle connection: answered, and counted as retried.
-    samples.append([16.5, 0.050, "200", "/", True])
+    samples.append([16.5, 0.002, "RemoteDisconnected", "/"])
     result = fleet.windows(samples, (0, 10), (10, 20))
     assert result["steady"] == {
         "requests": 10,
         "failed": 0,
-        "retried": 0,
+        "failures": {},
         "p50_ms": 10.0,
         "p99_ms": 10.0,
     }
-    assert (result["deploy"]["failed"], result["deploy"]["retried"]) == (1, 1)
+    assert result["deploy"]["failed"] == 2
     assert result["deploy"]["p99_ms"] == 2000.0
     with pytest.raises(ValueError, match="no request"):
         fleet.windows(samples, (100, 200), (10, 20))
+
+
+@pytest.mark.parametrize(
+    ("status", "failed"),
+    [
+        ("200", False),
+        ("301", False),
+        ("404", True),
+        ("502", True),
+        ("503", True),
+        ("RemoteDisconnected", True),
+        ("TimeoutError", True),
+        ("ConnectionRefusedError", True),
+    ],
+)
+def test_every_request_without_a_2xx_or_3xx_answer_is_a_failure(status, failed):
+    samples = [[0.5, 0.01, "200", "/"], [1.5, 0.01, status, "/"]]
+    result = fleet.windows(samples, (0, 1), (1, 2))
+    assert result["deploy"]["failed"] == int(failed)
+    assert result["deploy"]["failures"] == ({status: 1} if failed else {})
 
 
 def _sample_results():

@@ -56,9 +56,7 @@ def main() -> None:
             path = paths[k % len(paths)]
             try:
                 if connection is None:
-                    connection = http.client.HTTPSConnection(
-                        host, 443, timeout=10, context=context
-                    )
+                    connection = http.client.HTTPSConnection(host, 443, timeout=10, context=context)
                 connection.request("GET", path)
                 response = connection.getresponse()
                 response.read()

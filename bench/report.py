@@ -121,7 +121,7 @@ def plots(results: dict, out: Path) -> list[str]:
                 [series[n]["max"] - series[n]["median"] for n in labels],
             ]
             ax.bar(labels, medians, yerr=errors, capsize=4, color=["#2a7", "#4b9", "#d84"])
-            ax.set_title({"static": "/static/style.css", "dynamic": "/healthz"}[kind])
+            ax.set_title(figures.get("serving_paths", {}).get(kind, kind))
             ax.set_ylabel("requests per second (median, min to max)")
         save(fig, "serving.png")
 

@@ -161,6 +161,7 @@ def _sample_results():
             "note": "-",
         },
         "figures": {
+            "serving_paths": {"static": "/static/style.css", "dynamic": "/api/notes?limit=20"},
             "static_rps": {
                 "nginx_https": figure([900.0]),
                 "nginx_http": figure([1000.0]),

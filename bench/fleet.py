@@ -1,7 +1,9 @@
 """fleet_noop_ratio and the deploy figures, on fleets of local containers provisioned over SSH.
 
 fleet_noop_ratio: site.yml re-run on a fleet of 8 app hosts (with its web and db hosts)
-÷ on a fleet of 1, the two fleets side by side in each run.
+÷ on a fleet of 1, the two fleets side by side in each run. fleet_noop_cpu_ratio: the
+same runs' CPU seconds on the controller (user + system of ansible-playbook and every
+process it waited for: bench/playbook.py), 8 ÷ 1.
 
 deploy_p99_ratio: a fleet of two app hosts serves a steady load through its web host
 (bench/loadgen.py in the load generator's container); playbooks/deploy.yml then rolls a
@@ -48,20 +50,25 @@ def bring_up(size: int) -> playbook.Run:
 
 
 def noop_ratio(runs: int, large: int = 8, small: int = 1) -> dict:
-    big, little = [], []
-    profile = []
+    wall: dict[int, list[float]] = {large: [], small: []}
+    cpu: dict[int, list[float]] = {large: [], small: []}
+    profile, tasks = [], {}
     for i in range(runs):
         pair = [large, small] if i % 2 == 0 else [small, large]
         for size in pair:
             run = playbook.run(f"fleet{size}.yml")
-            (big if size == large else little).append(run.seconds)
+            wall[size].append(run.seconds)
+            cpu[size].append(run.cpu_seconds)
             if size == large and i == 0:
                 profile = [list(row) for row in run.profile()]
                 tasks = run.tasks_per_host()
     return {
-        f"fleet{large}_noop_seconds": summary(big),
-        f"fleet{small}_noop_seconds": summary(little),
-        "fleet_noop_ratio": summary(ratios(big, little)),
+        f"fleet{large}_noop_seconds": summary(wall[large]),
+        f"fleet{small}_noop_seconds": summary(wall[small]),
+        "fleet_noop_ratio": summary(ratios(wall[large], wall[small])),
+        f"fleet{large}_noop_cpu_seconds": summary(cpu[large]),
+        f"fleet{small}_noop_cpu_seconds": summary(cpu[small]),
+        "fleet_noop_cpu_ratio": summary(ratios(cpu[large], cpu[small])),
         f"fleet{large}_noop_tasks": tasks,
         f"fleet{large}_noop_profile": profile,
     }

@@ -102,6 +102,22 @@ def test_ansible_json_report_gives_counts_and_a_profile():
     assert run.profile(top=1) == [("Render the site", 5.0, 2)]
 
 
+def test_a_run_counts_the_cpu_of_every_process_it_waited_for():
+    # The child only waits; its own child does the work, as Ansible's forks do.
+    busy = "x = 0\nfor i in range(3 * 10**6): x += i"
+    child = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {busy!r}])"
+    code, seconds, cpu, out, _err = playbook.timed([sys.executable, "-c", child])
+    assert code == 0 and out == ""
+    assert 0.05 < cpu <= seconds + 0.05
+
+
+def test_a_failing_command_gives_its_exit_code_and_output():
+    code, _seconds, _cpu, out, err = playbook.timed(
+        [sys.executable, "-c", "import sys; print('out'); sys.exit('err')"]
+    )
+    assert (code, out, err) == (1, "out\n", "err\n")
+
+
 def test_deploy_windows_split_requests_by_their_scheduled_start():
     samples = [[t, 0.010, "200", "/"] for t in range(0, 10)] + [
         [t, 0.040, "200", "/"] for t in range(10, 20)

@@ -20,6 +20,8 @@ FIGURES = [
     ("nginx_added_latency_ms.p50", "latency nginx adds, p50 (ms, one connection)", None, None),
     ("nginx_added_latency_ms.p99", "latency nginx adds, p99 (ms, one connection)", None, None),
     ("noop_seconds", "site.yml no-op re-run, one host (s)", 10, "max"),
+    ("noop_ratio", "site.yml no-op re-run ÷ a one-task playbook, one host", 3, "max"),
+    ("ping_seconds", "a one-task playbook (facts, ping), one host (s)", None, None),
     ("first_converge_ratio", "first converge ÷ its package and wheel installs", 2, "max"),
     ("first_converge_seconds", "first converge, one host (s)", None, None),
     ("floor_seconds", "its package and wheel installs (s)", None, None),
@@ -141,6 +143,7 @@ def plots(results: dict, out: Path) -> list[str]:
         for name, label in (
             ("first_converge_seconds", "first converge"),
             ("floor_seconds", "its installs (floor)"),
+            ("ping_seconds", "one-task playbook"),
             ("noop_seconds", "no-op, 1 host"),
             ("fleet1_noop_seconds", "no-op, fleet of 1"),
             ("fleet8_noop_seconds", "no-op, fleet of 8"),

@@ -31,6 +31,11 @@ FIGURES = [
     ("fleet1_noop_seconds", "no-op re-run, 1 app host (s)", None, None),
     ("fleet8_noop_cpu_seconds", "the controller's CPU, 8 app hosts (s)", None, None),
     ("fleet1_noop_cpu_seconds", "the controller's CPU, 1 app host (s)", None, None),
+    ("deploy_ratio", "deploy of a new release, no load ÷ its build and install", 1.5, "max"),
+    ("deploy_seconds", "deploy.yml of a new release, no load (s)", None, None),
+    ("deploy_floor_seconds", "its wheelhouse build and offline install (s)", None, None),
+    ("deploy_load_ratio", "deploy under the steady load ÷ without", 2, "max"),
+    ("deploy_under_load_seconds", "deploy.yml under the steady load (s)", None, None),
     ("deploy_p99_ratio", "p99 latency: rolling deploy ÷ steady", 2, "max"),
     ("steady_p99_ms", "p99 latency, steady load (ms)", None, None),
     ("deploy_p99_ms", "p99 latency, during the deploy (ms)", None, None),
@@ -147,11 +152,14 @@ def plots(results: dict, out: Path) -> list[str]:
             ("noop_seconds", "no-op, 1 host"),
             ("fleet1_noop_seconds", "no-op, fleet of 1"),
             ("fleet8_noop_seconds", "no-op, fleet of 8"),
+            ("deploy_floor_seconds", "a release's build + install"),
+            ("deploy_seconds", "deploy, no load"),
+            ("deploy_under_load_seconds", "deploy under load"),
         )
     ]
     bars = [(label, f) for label, f in bars if f]
     if bars:
-        fig, ax = plt.subplots(figsize=(8, 3.5))
+        fig, ax = plt.subplots(figsize=(10, 4))
         ax.bar(
             [b[0] for b in bars],
             [b[1]["median"] for b in bars],
@@ -164,6 +172,7 @@ def plots(results: dict, out: Path) -> list[str]:
         )
         ax.set_ylabel("seconds (median, min to max)")
         ax.tick_params(axis="x", labelsize=8)
+        plt.setp(ax.get_xticklabels(), rotation=20, ha="right")
         save(fig, "ansible.png")
 
     if figures.get("deploy_runs"):

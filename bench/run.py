@@ -113,10 +113,18 @@ def main() -> int:
 
         if args.quick:
             # The deploy's code path on the host already there: a fleet takes minutes to build.
-            step("One host: a deploy under a steady load (the fleet's is skipped in quick mode)")
+            step(
+                "One host: deploys under a steady load and without, and their build and "
+                "install (the fleet's are skipped in quick mode)"
+            )
             figures.update(
-                fleet.deploy_p99(
-                    runs, "single.yml", converge.SINGLE, "bench.test", steady_seconds=5
+                fleet.deploys(
+                    runs,
+                    "single.yml",
+                    converge.SINGLE,
+                    "bench.test",
+                    [converge.SINGLE],
+                    steady_seconds=5,
                 )
             )
         else:
@@ -127,10 +135,13 @@ def main() -> int:
             step(f"Fleets: no-op re-runs, 8 app hosts ÷ 1, {runs} run(s)")
             figures.update(fleet.noop_ratio(runs))
             hosts.remove(fleet.names(1) + fleet.names(8))
-            step(f"A fleet of 2 app hosts: rolling deploys under a steady load, {runs} run(s)")
+            step(
+                "A fleet of 2 app hosts: rolling deploys under a steady load and without, "
+                f"and their build and install, {runs} run(s)"
+            )
             fleet.bring_up(2)
-            web = fleet.names(2)[0]
-            figures.update(fleet.deploy_p99(runs, "fleet2.yml", web, fleet.SITE))
+            web, _db, *apps = fleet.names(2)
+            figures.update(fleet.deploys(runs, "fleet2.yml", web, fleet.SITE, apps))
     finally:
         if not args.keep:
             hosts.remove_all()

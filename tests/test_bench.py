@@ -3,6 +3,7 @@ reports, the deploy's latency windows, and the report. `make bench-quick` (part 
 `make test`) runs the rest of it against real containers; no figure is asserted anywhere."""
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -158,6 +159,16 @@ def test_every_request_without_a_2xx_or_3xx_answer_is_a_failure(status, failed):
     assert result["deploy"]["failures"] == ({status: 1} if failed else {})
 
 
+def test_each_app_variant_is_a_new_release_even_to_the_controllers_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(fleet, "STATE_DIR", tmp_path)
+    first = fleet.app_variant(3)
+    assert re.search(r'^version = "[^"]+\.post3"$', (first / "pyproject.toml").read_text(), re.M)
+    marker = (first / "notesapp" / "BENCH_VARIANT").read_text()
+    # Made again (the next bench run): the same version, but other content, so another build.
+    again = fleet.app_variant(3)
+    assert again == first and (again / "notesapp" / "BENCH_VARIANT").read_text() != marker
+
+
 def _sample_results():
     figure = stats.summary
     return {
@@ -194,6 +205,9 @@ def _sample_results():
             "noop_profile": [["Render each site", 1.5, 1], ["Gather the facts", 1.0, 1]],
             "first_converge_seconds": figure([40.0]),
             "floor_seconds": figure([20.0]),
+            "deploy_seconds": figure([60.0]),
+            "deploy_floor_seconds": figure([30.0]),
+            "deploy_ratio": figure([2.0]),
             "deploy_runs": [
                 {
                     "timeline": {
@@ -220,6 +234,7 @@ def test_table_names_every_target_and_whether_it_is_met():
         in text
     )
     assert "| `fleet_noop_ratio` | no-op re-run: 8 app hosts ÷ 1 | not measured | ≤ 2 | - |" in text
+    assert "| `deploy_ratio` |" in text and "| 2 (2 to 2) | ≤ 1.5 | **no** |" in text
 
 
 def test_table_shows_a_figure_without_target_beside_the_one_it_explains():

@@ -66,8 +66,20 @@ def machine(note: str) -> dict:
     }
 
 
-def step(title: str):
+# Each step's title and when it began: results' `steps` give the seconds of each, which is
+# where the durations the docs quote come from.
+_steps: list[tuple[str, float]] = []
+
+
+def step(title: str) -> None:
+    _steps.append((title, time.time()))
     print(f"==> {title}", flush=True)
+
+
+def _step_seconds(until: float) -> list[list]:
+    """[[title, seconds], ...] in the order the steps ran."""
+    ends = [began for _title, began in _steps[1:]] + [until]
+    return [[title, round(end - began)] for (title, began), end in zip(_steps, ends, strict=True)]
 
 
 def main() -> int:
@@ -144,6 +156,7 @@ def main() -> int:
             figures.update(fleet.deploys(runs, "fleet2.yml", web, fleet.SITE, apps))
     finally:
         if not args.keep:
+            step("Removing the bench's containers")
             hosts.remove_all()
     facts["load_after"] = _load()
     results = {
@@ -151,6 +164,7 @@ def main() -> int:
         "runs": runs,
         "machine": facts,
         "seconds": round(time.time() - began),
+        "steps": _step_seconds(time.time()),
         "figures": figures,
     }
     findings = (HERE / "findings.md").read_text() if not args.quick else ""

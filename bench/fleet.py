@@ -8,7 +8,7 @@ process it waited for: bench/playbook.py), 8 ÷ 1.
 deploy_p99_ratio: a fleet of two app hosts serves a steady load through its web host
 (bench/loadgen.py in the load generator's container); playbooks/deploy.yml then rolls a
 new release out over it. The p99 latency of the requests scheduled while the deploy ran
-÷ that of the requests scheduled in the steady minutes before it, within each run.
+÷ that of the requests scheduled in the steady window (30 s) before it, within each run.
 deploy_failed: the requests of that load, scheduled while the deploy ran, that got no
 2xx or 3xx answer (each request is sent once: bench/loadgen.py); the steady window's
 failures are reported beside them, in deploy_runs.

@@ -1,7 +1,7 @@
-"""`make bench`: the benchmark suite of issue 11, against its own local containers.
+"""`make bench`: the benchmark suite, against its own local containers.
 
-    .venv/bin/python bench/run.py            # every figure, 3 runs each (about 25 minutes)
-    .venv/bin/python bench/run.py --quick    # every code path once, no figure to trust (make test)
+    .venv/bin/python bench/run.py            # every figure, 3 runs each (about 40 minutes)
+    .venv/bin/python bench/run.py --quick    # every code path once (about four minutes)
 
 Brings up its hosts (bench/hosts.py), measures (wheelhouse.py, converge.py, serving.py,
 fleet.py), writes latest.json, report.md and PNG plots (report.py) to bench/results/
@@ -85,7 +85,7 @@ def _step_seconds(until: float) -> list[list]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--quick", action="store_true", help="every code path once, in about three minutes"
+        "--quick", action="store_true", help="every code path once, in about four minutes"
     )
     parser.add_argument("--runs", type=int, help="runs of each figure (default 3; 1 with --quick)")
     parser.add_argument("--out", type=Path, help="where the results go (default bench/results)")

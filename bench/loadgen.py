@@ -1,4 +1,4 @@
-"""A steady load at a fixed rate, for deploy_p99_ratio. Runs in the load generator's
+"""A steady load at a fixed rate, for the deploy figures. Runs in the load generator's
 container with Debian's python3 and nothing else (bench/fleet.py copies it there):
 
     python3 loadgen.py HOST RATE MAX_SECONDS OUT PATH [PATH ...]
@@ -7,13 +7,14 @@ Requests go to https://HOST:443/PATH in turn, RATE per second in all, from 8 thr
 keep their connections open. Each request has its moment on a fixed schedule, and its
 latency counts from that moment: a request held up by a slow one before it is counted
 late, not skipped (no coordinated omission). One line per request in OUT:
-[scheduled start (epoch seconds), latency (seconds), status or error name, path, retried].
+[scheduled start (epoch seconds), latency (seconds), status or error name, path].
 Stops on SIGTERM or SIGINT, or after MAX_SECONDS at the latest.
 
-A kept-alive connection that the server closed while it was idle (nginx's old workers do
-so on every reload) fails the next request before any answer. Browsers and HTTP client
-libraries send such a GET again on a new connection (RFC 9112, 9.3.1), and so does this
-load, once; the request counts from its first moment and is marked as retried.
+Each request is sent once. A connection error, a timeout, or an answer other than 2xx or
+3xx is that request's result, and the reader counts it as failed (fleet.windows): sending
+it again would hide exactly the failures a deploy causes, such as a kept-alive connection
+that nginx's old workers close at a reload just as a request goes out. After an error
+the thread opens a new connection for its next request.
 """
 
 import http.client
@@ -26,7 +27,6 @@ import threading
 import time
 
 WORKERS = 8
-CLOSED_WHILE_IDLE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
 
 def main() -> None:
@@ -54,32 +54,22 @@ def main() -> None:
             if delay > 0 and stop.wait(delay):
                 return
             path = paths[k % len(paths)]
-            retried = False
-            for attempt in (1, 2):
-                reused = connection is not None
-                try:
-                    if connection is None:
-                        connection = http.client.HTTPSConnection(
-                            host, 443, timeout=10, context=context
-                        )
-                    connection.request("GET", path)
-                    response = connection.getresponse()
-                    response.read()
-                    status = str(response.status)
-                    if response.getheader("Connection", "").lower() == "close":
-                        connection.close()
-                        connection = None
-                    break
-                except Exception as error:  # every kind of failure counts
-                    status = type(error).__name__
-                    if connection is not None:
-                        connection.close()
+            try:
+                if connection is None:
+                    connection = http.client.HTTPSConnection(host, 443, timeout=10, context=context)
+                connection.request("GET", path)
+                response = connection.getresponse()
+                response.read()
+                status = str(response.status)
+                if response.getheader("Connection", "").lower() == "close":
+                    connection.close()
                     connection = None
-                    closed_while_idle = isinstance(error, CLOSED_WHILE_IDLE)
-                    if not (reused and closed_while_idle and attempt == 1):
-                        break
-                    retried = True
-            line = json.dumps([scheduled, time.time() - scheduled, status, path, retried])
+            except Exception as error:  # every kind of failure is a result, never retried
+                status = type(error).__name__
+                if connection is not None:
+                    connection.close()
+                connection = None
+            line = json.dumps([scheduled, time.time() - scheduled, status, path])
             with lock:
                 lines.append(line)
 

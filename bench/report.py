@@ -9,28 +9,38 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-# Each target of issue 11: (figure, how it reads, bound, "min" or "max").
-TARGETS = [
+# Every figure of the table, in its order: (figure, how it reads, bound, "min" or "max").
+# A figure with a bound is a target (shown, measured or not); one without (None) is shown
+# beside the target it explains, when it was measured.
+FIGURES = [
     ("static_ratio.https", "static file: nginx over HTTPS ÷ gunicorn", 20, "min"),
     ("static_ratio.http", "static file: nginx over HTTP ÷ gunicorn", 20, "min"),
     ("dynamic_ratio.http", "light dynamic request: nginx over HTTP ÷ gunicorn", 0.95, "min"),
     ("dynamic_ratio.https", "light dynamic request: nginx over HTTPS ÷ gunicorn", 0.95, "min"),
+    ("nginx_added_latency_ms.p50", "latency nginx adds, p50 (ms, one connection)", None, None),
+    ("nginx_added_latency_ms.p99", "latency nginx adds, p99 (ms, one connection)", None, None),
     ("noop_seconds", "site.yml no-op re-run, one host (s)", 10, "max"),
+    ("noop_ratio", "site.yml no-op re-run ÷ a one-task playbook, one host", 3, "max"),
+    ("ping_seconds", "a one-task playbook (facts, ping), one host (s)", None, None),
     ("first_converge_ratio", "first converge ÷ its package and wheel installs", 2, "max"),
+    ("first_converge_seconds", "first converge, one host (s)", None, None),
+    ("floor_seconds", "its package and wheel installs (s)", None, None),
     ("fleet_noop_ratio", "no-op re-run: 8 app hosts ÷ 1", 2, "max"),
+    ("fleet_noop_cpu_ratio", "the controller's CPU seconds: 8 app hosts ÷ 1", None, None),
+    ("fleet8_noop_seconds", "no-op re-run, 8 app hosts (s)", None, None),
+    ("fleet1_noop_seconds", "no-op re-run, 1 app host (s)", None, None),
+    ("fleet8_noop_cpu_seconds", "the controller's CPU, 8 app hosts (s)", None, None),
+    ("fleet1_noop_cpu_seconds", "the controller's CPU, 1 app host (s)", None, None),
+    ("deploy_ratio", "deploy of a new release, no load ÷ its build and install", 1.5, "max"),
+    ("deploy_seconds", "deploy.yml of a new release, no load (s)", None, None),
+    ("deploy_floor_seconds", "its wheelhouse build and offline install (s)", None, None),
+    ("deploy_load_ratio", "deploy under the steady load ÷ without", 2, "max"),
+    ("deploy_under_load_seconds", "deploy.yml under the steady load (s)", None, None),
     ("deploy_p99_ratio", "p99 latency: rolling deploy ÷ steady", 2, "max"),
-]
-# Figures beside the targets: (figure, how it reads).
-OTHERS = [
-    ("nginx_added_latency_ms.p50", "latency nginx adds, p50 (ms, one connection)"),
-    ("nginx_added_latency_ms.p99", "latency nginx adds, p99 (ms, one connection)"),
-    ("first_converge_seconds", "first converge, one host (s)"),
-    ("floor_seconds", "its package and wheel installs (s)"),
-    ("fleet8_noop_seconds", "no-op re-run, 8 app hosts (s)"),
-    ("fleet1_noop_seconds", "no-op re-run, 1 app host (s)"),
-    ("steady_p99_ms", "p99 latency, steady load (ms)"),
-    ("deploy_p99_ms", "p99 latency, during the deploy (ms)"),
-    ("wheelhouse_ratio", "wheelhouse build: cold ÷ warm cache"),
+    ("steady_p99_ms", "p99 latency, steady load (ms)", None, None),
+    ("deploy_p99_ms", "p99 latency, during the deploy (ms)", None, None),
+    ("deploy_failed", "failed requests of the load during the deploy", 0, "max"),
+    ("wheelhouse_ratio", "wheelhouse build: cold ÷ warm cache", None, None),
 ]
 
 
@@ -44,8 +54,11 @@ def lookup(figures: dict, dotted: str) -> dict | None:
 
 
 def verdicts(figures: dict) -> list[dict]:
+    """Each target: its figure, bound and whether the median meets it (None: not measured)."""
     rows = []
-    for name, label, bound, kind in TARGETS:
+    for name, label, bound, kind in FIGURES:
+        if bound is None:
+            continue
         figure = lookup(figures, name)
         met = None
         if figure is not None:
@@ -77,16 +90,18 @@ def table(figures: dict) -> str:
         "| Figure | What it is | Median (min to max) | Target | Met |",
         "|---|---|---|---|---|",
     ]
-    for row in verdicts(figures):
+    targets = {row["figure"]: row for row in verdicts(figures)}
+    for name, label, _bound, _kind in FIGURES:
+        row = targets.get(name)
+        if row is None:
+            figure = lookup(figures, name)
+            if figure:
+                lines.append(f"| `{name}` | {label} | {_span(figure)} | | |")
+            continue
         figure = row["value"]
         value = _span(figure) if figure else "not measured"
         met = {True: "yes", False: "**no**", None: "-"}[row["met"]]
-        lines.append(f"| `{row['figure']}` | {row['label']} | {value} | {row['target']} | {met} |")
-    for name, label in OTHERS:
-        figure = lookup(figures, name)
-        if figure:
-            value = _span(figure)
-            lines.append(f"| `{name}` | {label} | {value} | | |")
+        lines.append(f"| `{name}` | {label} | {value} | {row['target']} | {met} |")
     return "\n".join(lines)
 
 
@@ -116,7 +131,7 @@ def plots(results: dict, out: Path) -> list[str]:
                 [series[n]["max"] - series[n]["median"] for n in labels],
             ]
             ax.bar(labels, medians, yerr=errors, capsize=4, color=["#2a7", "#4b9", "#d84"])
-            ax.set_title({"static": "/static/style.css", "dynamic": "/healthz"}[kind])
+            ax.set_title(figures.get("serving_paths", {}).get(kind, kind))
             ax.set_ylabel("requests per second (median, min to max)")
         save(fig, "serving.png")
 
@@ -133,14 +148,18 @@ def plots(results: dict, out: Path) -> list[str]:
         for name, label in (
             ("first_converge_seconds", "first converge"),
             ("floor_seconds", "its installs (floor)"),
+            ("ping_seconds", "one-task playbook"),
             ("noop_seconds", "no-op, 1 host"),
             ("fleet1_noop_seconds", "no-op, fleet of 1"),
             ("fleet8_noop_seconds", "no-op, fleet of 8"),
+            ("deploy_floor_seconds", "a release's build + install"),
+            ("deploy_seconds", "deploy, no load"),
+            ("deploy_under_load_seconds", "deploy under load"),
         )
     ]
     bars = [(label, f) for label, f in bars if f]
     if bars:
-        fig, ax = plt.subplots(figsize=(8, 3.5))
+        fig, ax = plt.subplots(figsize=(10, 4))
         ax.bar(
             [b[0] for b in bars],
             [b[1]["median"] for b in bars],
@@ -153,6 +172,7 @@ def plots(results: dict, out: Path) -> list[str]:
         )
         ax.set_ylabel("seconds (median, min to max)")
         ax.tick_params(axis="x", labelsize=8)
+        plt.setp(ax.get_xticklabels(), rotation=20, ha="right")
         save(fig, "ansible.png")
 
     if figures.get("deploy_runs"):

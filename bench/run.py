@@ -1,7 +1,7 @@
-"""`make bench`: the benchmark suite of issue 11, against its own local containers.
+"""`make bench`: the benchmark suite, against its own local containers.
 
-    .venv/bin/python bench/run.py            # every figure, 3 runs each (about 25 minutes)
-    .venv/bin/python bench/run.py --quick    # every code path once, no figure to trust (make test)
+    .venv/bin/python bench/run.py            # every figure, 3 runs each (about 40 minutes)
+    .venv/bin/python bench/run.py --quick    # every code path once (about four minutes)
 
 Brings up its hosts (bench/hosts.py), measures (wheelhouse.py, converge.py, serving.py,
 fleet.py), writes latest.json, report.md and PNG plots (report.py) to bench/results/
@@ -66,14 +66,26 @@ def machine(note: str) -> dict:
     }
 
 
-def step(title: str):
+# Each step's title and when it began: results' `steps` give the seconds of each, which is
+# where the durations the docs quote come from.
+_steps: list[tuple[str, float]] = []
+
+
+def step(title: str) -> None:
+    _steps.append((title, time.time()))
     print(f"==> {title}", flush=True)
+
+
+def _step_seconds(until: float) -> list[list]:
+    """[[title, seconds], ...] in the order the steps ran."""
+    ends = [began for _title, began in _steps[1:]] + [until]
+    return [[title, round(end - began)] for (title, began), end in zip(_steps, ends, strict=True)]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--quick", action="store_true", help="every code path once, in about three minutes"
+        "--quick", action="store_true", help="every code path once, in about four minutes"
     )
     parser.add_argument("--runs", type=int, help="runs of each figure (default 3; 1 with --quick)")
     parser.add_argument("--out", type=Path, help="where the results go (default bench/results)")
@@ -113,10 +125,18 @@ def main() -> int:
 
         if args.quick:
             # The deploy's code path on the host already there: a fleet takes minutes to build.
-            step("One host: a deploy under a steady load (the fleet's is skipped in quick mode)")
+            step(
+                "One host: deploys under a steady load and without, and their build and "
+                "install (the fleet's are skipped in quick mode)"
+            )
             figures.update(
-                fleet.deploy_p99(
-                    runs, "single.yml", converge.SINGLE, "bench.test", steady_seconds=5
+                fleet.deploys(
+                    runs,
+                    "single.yml",
+                    converge.SINGLE,
+                    "bench.test",
+                    [converge.SINGLE],
+                    steady_seconds=5,
                 )
             )
         else:
@@ -127,12 +147,16 @@ def main() -> int:
             step(f"Fleets: no-op re-runs, 8 app hosts ÷ 1, {runs} run(s)")
             figures.update(fleet.noop_ratio(runs))
             hosts.remove(fleet.names(1) + fleet.names(8))
-            step(f"A fleet of 2 app hosts: rolling deploys under a steady load, {runs} run(s)")
+            step(
+                "A fleet of 2 app hosts: rolling deploys under a steady load and without, "
+                f"and their build and install, {runs} run(s)"
+            )
             fleet.bring_up(2)
-            web = fleet.names(2)[0]
-            figures.update(fleet.deploy_p99(runs, "fleet2.yml", web, fleet.SITE))
+            web, _db, *apps = fleet.names(2)
+            figures.update(fleet.deploys(runs, "fleet2.yml", web, fleet.SITE, apps))
     finally:
         if not args.keep:
+            step("Removing the bench's containers")
             hosts.remove_all()
     facts["load_after"] = _load()
     results = {
@@ -140,6 +164,7 @@ def main() -> int:
         "runs": runs,
         "machine": facts,
         "seconds": round(time.time() - began),
+        "steps": _step_seconds(time.time()),
         "figures": figures,
     }
     findings = (HERE / "findings.md").read_text() if not args.quick else ""

@@ -22,9 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from stats import ratios, summary  # noqa: E402
 
+# The targets' machine: the bench's containers run on this controller's architecture.
+ARCHITECTURE = "x86_64"
 
-def build(dest: Path, python_version: str = "3.13") -> float:
-    """Build (or find) the reference app's wheelhouse in DEST with the role's own inputs."""
+
+def build(dest: Path, python_version: str = "3.13", source: Path = ROOT / "app") -> float:
+    """Build (or find) the wheelhouse of SOURCE (the reference app unless told) in DEST with
+    the role's own inputs; the seconds it took."""
     argv = [
         str(ROOT / ".venv/bin/ansible"),
         "localhost",
@@ -33,13 +37,16 @@ def build(dest: Path, python_version: str = "3.13") -> float:
         "-m",
         "flaskapp_wheelhouse",
         "-a",
-        f"source={ROOT / 'app'} dest={dest} python_version={python_version} architecture=x86_64 "
-        f"constraints={ROOT / 'app/requirements.lock'} requirements=gunicorn==27.0.1 "
-        "static_dir=notesapp/static",
+        f"source={source} dest={dest} python_version={python_version} "
+        f"architecture={ARCHITECTURE} constraints={ROOT / 'app/requirements.lock'} "
+        "requirements=gunicorn==27.0.1 static_dir=notesapp/static",
     ]
     start = time.perf_counter()
-    subprocess.run(argv, check=True, capture_output=True, cwd=ROOT)
-    return time.perf_counter() - start
+    proc = subprocess.run(argv, check=False, capture_output=True, text=True, cwd=ROOT)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"the wheelhouse of {source} failed to build: {proc.stdout[-2000:]}")
+    return seconds
 
 
 def measure(runs: int) -> dict:

@@ -3,6 +3,7 @@ reports, the deploy's latency windows, and the report. `make bench-quick` (part 
 `make test`) runs the rest of it against real containers; no figure is asserted anywhere."""
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -102,25 +103,70 @@ def test_ansible_json_report_gives_counts_and_a_profile():
     assert run.profile(top=1) == [("Render the site", 5.0, 2)]
 
 
+def test_a_run_counts_the_cpu_of_every_process_it_waited_for():
+    # The child only waits; its own child does the work, as Ansible's forks do.
+    busy = "x = 0\nfor i in range(3 * 10**6): x += i"
+    child = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {busy!r}])"
+    code, seconds, cpu, out, _err = playbook.timed([sys.executable, "-c", child])
+    assert code == 0 and out == ""
+    assert 0.05 < cpu <= seconds + 0.05
+
+
+def test_a_failing_command_gives_its_exit_code_and_output():
+    code, _seconds, _cpu, out, err = playbook.timed(
+        [sys.executable, "-c", "import sys; print('out'); sys.exit('err')"]
+    )
+    assert (code, out, err) == (1, "out\n", "err\n")
+
+
 def test_deploy_windows_split_requests_by_their_scheduled_start():
     samples = [[t, 0.010, "200", "/"] for t in range(0, 10)] + [
         [t, 0.040, "200", "/"] for t in range(10, 20)
     ]
     samples.append([15.5, 2.0, "ConnectionResetError", "/"])
-    # Sent again after nginx closed the idle connection: answered, and counted as retried.
-    samples.append([16.5, 0.050, "200", "/", True])
+    samples.append([16.5, 0.002, "RemoteDisconnected", "/"])
     result = fleet.windows(samples, (0, 10), (10, 20))
     assert result["steady"] == {
         "requests": 10,
         "failed": 0,
-        "retried": 0,
+        "failures": {},
         "p50_ms": 10.0,
         "p99_ms": 10.0,
     }
-    assert (result["deploy"]["failed"], result["deploy"]["retried"]) == (1, 1)
+    assert result["deploy"]["failed"] == 2
     assert result["deploy"]["p99_ms"] == 2000.0
     with pytest.raises(ValueError, match="no request"):
         fleet.windows(samples, (100, 200), (10, 20))
+
+
+@pytest.mark.parametrize(
+    ("status", "failed"),
+    [
+        ("200", False),
+        ("301", False),
+        ("404", True),
+        ("502", True),
+        ("503", True),
+        ("RemoteDisconnected", True),
+        ("TimeoutError", True),
+        ("ConnectionRefusedError", True),
+    ],
+)
+def test_every_request_without_a_2xx_or_3xx_answer_is_a_failure(status, failed):
+    samples = [[0.5, 0.01, "200", "/"], [1.5, 0.01, status, "/"]]
+    result = fleet.windows(samples, (0, 1), (1, 2))
+    assert result["deploy"]["failed"] == int(failed)
+    assert result["deploy"]["failures"] == ({status: 1} if failed else {})
+
+
+def test_each_app_variant_is_a_new_release_even_to_the_controllers_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(fleet, "STATE_DIR", tmp_path)
+    first = fleet.app_variant(3)
+    assert re.search(r'^version = "[^"]+\.post3"$', (first / "pyproject.toml").read_text(), re.M)
+    marker = (first / "notesapp" / "BENCH_VARIANT").read_text()
+    # Made again (the next bench run): the same version, but other content, so another build.
+    again = fleet.app_variant(3)
+    assert again == first and (again / "notesapp" / "BENCH_VARIANT").read_text() != marker
 
 
 def _sample_results():
@@ -142,6 +188,7 @@ def _sample_results():
             "note": "-",
         },
         "figures": {
+            "serving_paths": {"static": "/static/style.css", "dynamic": "/api/notes?limit=20"},
             "static_rps": {
                 "nginx_https": figure([900.0]),
                 "nginx_http": figure([1000.0]),
@@ -158,6 +205,9 @@ def _sample_results():
             "noop_profile": [["Render each site", 1.5, 1], ["Gather the facts", 1.0, 1]],
             "first_converge_seconds": figure([40.0]),
             "floor_seconds": figure([20.0]),
+            "deploy_seconds": figure([60.0]),
+            "deploy_floor_seconds": figure([30.0]),
+            "deploy_ratio": figure([2.0]),
             "deploy_runs": [
                 {
                     "timeline": {
@@ -184,6 +234,15 @@ def test_table_names_every_target_and_whether_it_is_met():
         in text
     )
     assert "| `fleet_noop_ratio` | no-op re-run: 8 app hosts ÷ 1 | not measured | ≤ 2 | - |" in text
+    assert "| `deploy_ratio` |" in text and "| 2 (2 to 2) | ≤ 1.5 | **no** |" in text
+
+
+def test_table_shows_a_figure_without_target_beside_the_one_it_explains():
+    lines = report.table(_sample_results()["figures"]).splitlines()
+    names = [line.split("`")[1] for line in lines[2:]]
+    assert names.index("first_converge_seconds") == names.index("first_converge_ratio") + 1
+    # One without a target is left out when it was not measured; a target never is.
+    assert "steady_p99_ms" not in names and "deploy_p99_ratio" in names
 
 
 def test_report_writes_json_markdown_and_plots(tmp_path):

@@ -158,11 +158,100 @@ def test_a_secret_file_takes_its_content_from_the_secrets(host):
         ({"path": "/etc/app.conf"}, "needs content"),
         ({"path": "/etc/app.conf", "state": "fifo"}, "state must be"),
         ({"path": "/srv/current", "state": "link"}, "needs src"),
+        ({"path": "/etc/app.conf", "content": "", "purge": True}, "only a directory"),
     ],
 )
 def test_a_malformed_entry_is_named(entry, message):
     with pytest.raises(ValueError, match=message):
         guarded.desired(entry, {})
+
+
+@pytest.fixture
+def enabled(tmp_path):
+    """A directory of links as Debian's nginx package leaves it, plus one of ours."""
+    (tmp_path / "available").mkdir()
+    (tmp_path / "enabled").mkdir()
+    (tmp_path / "enabled" / "default").symlink_to("/etc/nginx/sites-available/default")
+    (tmp_path / "enabled" / "notes.conf").symlink_to("../available/notes.conf")
+    (tmp_path / "enabled" / "kept").mkdir()
+    return tmp_path
+
+
+def _purging(tmp_path, *names):
+    """sites-enabled purged down to the links NAMES and the file kept/own.conf."""
+    files = [
+        {
+            "path": str(tmp_path / "enabled"),
+            "state": "directory",
+            "purge": True,
+            "notify": ["reload"],
+        },
+        *(
+            {"path": str(tmp_path / "enabled" / name), "src": f"../available/{name}"}
+            for name in names
+        ),
+        {"path": str(tmp_path / "enabled" / "kept" / "own.conf"), "content": "x\n"},
+    ]
+    return guarded.purged([guarded.desired(entry, {}) for entry in files])
+
+
+def test_a_purged_directory_loses_what_no_entry_names_and_notifies_for_it(enabled):
+    wanted = _purging(enabled, "notes.conf", "legal.conf")
+    # The unlisted link goes; a directory holding a listed entry stays.
+    assert [(e["path"], e["state"]) for e in wanted if e["state"] == "absent"] == [
+        (str(enabled / "enabled" / "default"), "absent")
+    ]
+    changed, result = change(enabled, wanted, [log_command(enabled, "reload")])
+
+    assert sorted(os.listdir(enabled / "enabled")) == ["kept", "legal.conf", "notes.conf"]
+    assert str(enabled / "enabled" / "default") in [e["path"] for e in changed]
+    assert result["ran"] == ["reload"]
+    # Nothing left to remove: the next run changes nothing.
+    assert [e for e in _purging(enabled, "notes.conf", "legal.conf") if guarded.differs(e)] == []
+
+
+def test_what_a_purge_removed_comes_back_when_the_change_is_rejected(enabled):
+    with pytest.raises(guarded.Undone):
+        change(enabled, _purging(enabled, "notes.conf"), validate=[["false"]])
+    assert os.readlink(enabled / "enabled" / "default") == "/etc/nginx/sites-available/default"
+    assert not (enabled / "enabled" / "kept" / "own.conf").exists()
+
+
+def test_a_purge_of_a_directory_not_there_yet_removes_nothing(tmp_path):
+    entry = guarded.desired(
+        {"path": str(tmp_path / "new"), "state": "directory", "purge": True}, {}
+    )
+    assert guarded.purged([entry]) == [entry]
+
+
+def test_the_diff_of_a_removed_link_shows_its_target(enabled):
+    removed = [e for e in _purging(enabled, "notes.conf") if e["state"] == "absent"]
+    assert guarded._diff(removed[0])["before"] == "/etc/nginx/sites-available/default\n"
+    assert guarded._diff(removed[0])["after"] == ""
+
+
+def test_the_diff_of_a_mode_that_differs_says_so(host):
+    (host / "state").mkdir(mode=0o700)
+    os.chmod(host / "state", 0o700)
+    directory = next(e for e in entries(host) if e["state"] == "directory")
+    assert (
+        guarded._diff(directory)["prepared"] == f"{host}/state: root:root 0700 -> root:root 0750\n"
+    )
+
+
+def _undone(step, output, restored=("/etc/app.conf",)):
+    return guarded.Undone(guarded.Failure(step, output), list(restored), None, [])
+
+
+def test_a_failure_is_told_in_the_callers_words_for_its_step():
+    messages = {"validate": "nginx rejected it: {output} Restored: {restored} ({step})."}
+    told = guarded.failure_message(_undone("validate", 'unknown "{restored}"'), messages)
+    # What the step said is quoted as it was, even where it looks like a field.
+    assert told == 'nginx rejected it: unknown "{restored}" Restored: /etc/app.conf (validate).'
+    # Another step keeps the module's words.
+    assert guarded.failure_message(_undone("reload", "no unit", []), messages) == (
+        "The change failed at reload: no unit Put back: nothing had changed."
+    )
 
 
 class _Health(http.server.BaseHTTPRequestHandler):

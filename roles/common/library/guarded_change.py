@@ -46,6 +46,9 @@ options:
         C(link) takes I(src), the link's target. C(file) and C(directory) take I(owner),
         I(group) and I(mode) (default root, root, 0644 or 0755).
       - I(notify) names the I(commands) to run when the entry changes.
+      - A C(directory) with I(purge) true holds nothing but the entries listed under it:
+        whatever else is in it is removed (snapshotted first, like any change), and each
+        removal notifies what the directory's I(notify) names.
     type: list
     elements: dict
     default: []
@@ -73,6 +76,15 @@ options:
         I(url) with I(unix_socket) (optional), I(status) (default 200), I(retries),
         I(delay) and I(timeout) (seconds per try).
     type: dict
+  messages:
+    description:
+      - The failure message for a step, by step (C(write), C(validate), C(check) or a
+        command's name), in the caller's words; the module's own otherwise. In it,
+        C({output}) stands for what the step said, C({restored}) for the entries put back
+        and C({step}) for the step. Whether the host recovered, and what failed on the
+        way back, follow it.
+    type: dict
+    default: {}
   check_always:
     description: Run the check also when nothing changed.
     type: bool
@@ -124,6 +136,7 @@ import http.client
 import json
 import os
 import pwd
+import re
 import shutil
 import socket
 import stat
@@ -162,6 +175,10 @@ def desired(entry: dict, secrets: dict) -> dict:
         "notify": list(entry.get("notify") or []),
         "secret": bool(entry.get("secret")),
     }
+    if entry.get("purge"):
+        if state != "directory":
+            raise ValueError(f"{entry['path']}: only a directory can be purged")
+        wanted["purge"] = True
     if state == "link":
         if not entry.get("src"):
             raise ValueError(f"{entry['path']}: a link needs src")
@@ -178,6 +195,25 @@ def desired(entry: dict, secrets: dict) -> dict:
             raise ValueError(f"{entry['path']}: a file needs content")
         wanted["content"] = content.encode() if isinstance(content, str) else content
     return wanted
+
+
+def purged(entries: list[dict]) -> list[dict]:
+    """The entries, each directory marked purge followed by an absent entry for each
+    thing in it that no entry names (nor anything under it), in the order of their names."""
+    listed = [os.path.normpath(entry["path"]) for entry in entries]
+    result = []
+    for entry in entries:
+        result.append(entry)
+        path = entry["path"]
+        if not entry.get("purge") or os.path.islink(path) or not os.path.isdir(path):
+            continue
+        for name in sorted(os.listdir(path)):
+            child = os.path.normpath(os.path.join(path, name))
+            if not any(p == child or p.startswith(child + os.sep) for p in listed):
+                result.append(
+                    {"path": child, "state": "absent", "notify": entry["notify"], "secret": False}
+                )
+    return result
 
 
 def _ids(wanted: dict) -> tuple[int, int]:
@@ -491,20 +527,76 @@ def stage(changed: list[dict], validators: list[list[str]], root: str) -> tuple[
 
 
 def _diff(entry: dict) -> dict:
+    """A link shows as its target, a file as its content, anything else as nothing."""
     before = ""
-    if os.path.isfile(entry["path"]) and not os.path.islink(entry["path"]):
+    if os.path.islink(entry["path"]):
+        before = os.readlink(entry["path"]) + "\n"
+    elif os.path.isfile(entry["path"]):
         with open(entry["path"], "rb") as handle:
             before = handle.read().decode(errors="replace")
     after = entry["content"].decode(errors="replace") if entry["state"] == "file" else ""
     if entry["state"] == "link":
-        before = os.readlink(entry["path"]) + "\n" if os.path.islink(entry["path"]) else before
         after = entry["src"] + "\n"
-    return {
+    diff = {
         "before_header": entry["path"],
         "after_header": entry["path"],
         "before": before,
         "after": after,
     }
+    # An owner or mode that differs has no line of content to show: say it beside.
+    if entry["state"] in ("file", "directory") and _kind_at(entry["path"]) == entry["state"]:
+        had, wants = _ownership(os.lstat(entry["path"])), _ownership(entry)
+        if had != wants:
+            diff["prepared"] = f"{entry['path']}: {had} -> {wants}\n"
+    return diff
+
+
+def _kind_at(path: str) -> str:
+    """What is at PATH: file, link, directory, other or absent."""
+    if not os.path.lexists(path):
+        return "absent"
+    mode = os.lstat(path).st_mode
+    for kind, test in (("link", stat.S_ISLNK), ("file", stat.S_ISREG), ("directory", stat.S_ISDIR)):
+        if test(mode):
+            return kind
+    return "other"
+
+
+def _ownership(what) -> str:
+    """'owner:group mode' of a stat result or of an entry."""
+    if isinstance(what, dict):
+        return f"{what['owner']}:{what['group']} {what['mode']:04o}"
+
+    def name(lookup, number):
+        try:
+            return lookup(number)[0]
+        except KeyError:
+            return str(number)
+
+    owner, group = name(pwd.getpwuid, what.st_uid), name(grp.getgrgid, what.st_gid)
+    return f"{owner}:{group} {stat.S_IMODE(what.st_mode):04o}"
+
+
+def failure_message(undone: Undone, messages: dict) -> str:
+    """What a failed change says: the caller's words for the step (messages), or the
+    module's; then whether the host recovered and what failed on the way back."""
+    step = undone.failure.step
+    restored = ", ".join(undone.restored) or "nothing had changed"
+    if messages.get(step):
+        fields = {"output": undone.failure.output, "restored": restored, "step": step}
+        # One pass: what a step said may itself contain "{restored}".
+        words = re.sub(
+            r"\{(output|restored|step)\}", lambda m: fields[m[1]], str(messages[step]).strip()
+        )
+    else:
+        what = "was rejected" if step == "validate" else f"failed at {step}"
+        words = f"The change {what}: {undone.failure.output} Put back: {restored}."
+    recovered = {
+        True: " The host serves again on what was there before.",
+        False: " The host does NOT pass its check on what was there before either.",
+        None: "",
+    }[undone.recovered]
+    return words + recovered + "".join(f" {note}" for note in undone.notes)
 
 
 def main():
@@ -521,6 +613,7 @@ def main():
             "commands": {"type": "list", "elements": "dict", "default": []},
             "check": {"type": "dict"},
             "check_always": {"type": "bool", "default": False},
+            "messages": {"type": "dict", "default": {}},
             "keep_snapshot": {"type": "bool", "default": False},
             "snapshot": {"type": "path", "default": ""},
             "root": {"type": "path", "default": "/var/backups/flaskstack"},
@@ -538,7 +631,7 @@ def main():
         module.exit_json(changed=True, restored=restore(params["snapshot"]))
 
     try:
-        entries = [desired(entry, params["secrets"]) for entry in params["files"]]
+        entries = purged([desired(entry, params["secrets"]) for entry in params["files"]])
     except ValueError as error:
         module.fail_json(msg=f"files: {error}")
     if module.check_mode:
@@ -574,16 +667,8 @@ def main():
                 snapshot = ""
     except Undone as undone:
         step = undone.failure.step
-        what = "was rejected" if step == "validate" else f"failed at {step}"
-        recovered = {
-            True: " The host serves again on what was there before.",
-            False: " The host does NOT pass its check on what was there before either.",
-            None: "",
-        }[undone.recovered]
         module.fail_json(
-            msg=f"The change {what}: {undone.failure.output} "
-            f"Put back: {', '.join(undone.restored) or 'nothing had changed'}.{recovered}"
-            + "".join(f" {note}" for note in undone.notes),
+            msg=failure_message(undone, params["messages"]),
             failed_step=step,
             output=undone.failure.output,
             restored=undone.restored,

@@ -443,11 +443,18 @@ def check(spec: dict, sleep=time.sleep) -> dict:
     raise Failure("check", f"{spec['url']} answered {status or 'nothing'} ({_trim(output)})")
 
 
+def _true(value) -> bool:
+    """A flag as a task may pass it: a bool, or its string from a template."""
+    return value is True or str(value).lower() in ("true", "yes", "1")
+
+
 def notified(commands: list[dict], changed: list[dict]) -> list[dict]:
     """The commands the changed entries notify, in the order of COMMANDS, minus those
     made unneeded (skip_if) by one that runs."""
     names = {name for entry in changed for name in entry["notify"]}
-    chosen = [command for command in commands if command["name"] in names or command.get("always")]
+    chosen = [
+        command for command in commands if command["name"] in names or _true(command.get("always"))
+    ]
     running = {command["name"] for command in chosen}
     return [c for c in chosen if not set(c.get("skip_if") or []) & running]
 
@@ -466,7 +473,7 @@ def apply(
     try:
         for command in chosen:
             run(command["name"], command["argv"])
-            if not command.get("always"):
+            if not _true(command.get("always")):
                 result["ran"].append(command["name"])
         if check_spec and (changed or check_always):
             result["check"] = check(check_spec, sleep)

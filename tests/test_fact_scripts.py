@@ -138,3 +138,24 @@ def test_a_tls_directory_with_another_mode_is_not_taken_as_done(host, postgresql
     script = _owned_by_the_tester(script, conf_dir / "tls", 0o755)
     said = host(script, **EVERYTHING)
     assert {name for name, done in said.items() if not done} == {"tls_directory"}
+
+
+@pytest.fixture
+def firewall():
+    return _render(
+        ROOT / "roles/firewall/templates/etc/ansible/facts.d/flaskstack_firewall.fact.j2", {}
+    )
+
+
+@pytest.mark.parametrize(
+    "installed, enabled, said",
+    [
+        (["nftables"], ["nftables.service"], {"nftables": True, "nftables_enabled": True}),
+        (["nftables"], [], {"nftables": True, "nftables_enabled": False}),
+        ([], [], {"nftables": False, "nftables_enabled": False}),
+    ],
+)
+def test_a_host_says_whether_nftables_is_installed_and_loads_at_boot(
+    host, firewall, installed, enabled, said
+):
+    assert host(firewall, INSTALLED=installed, ACTIVE=[], ENABLED=enabled) == said

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import playbook
 import wheelhouse
-from hosts import PREFIX, STATE_DIR, docker, exec_, remove, start, wait_for_ssh
+from hosts import PREFIX, STATE_DIR, docker, exec_, install_offline, remove, start, wait_for_ssh
 from stats import ratios, summary
 
 SINGLE = PREFIX + "single"
@@ -67,14 +67,7 @@ def floor(packages: set[str], wheelhouse: Path) -> float:
         "apt-get update -qq && DEBIAN_FRONTEND=noninteractive "
         "apt-get install -y -qq --no-install-recommends " + " ".join(sorted(packages)),
     )
-    exec_(
-        FLOOR,
-        "sh",
-        "-c",
-        # Not under /tmp: a tmpfs, which `docker cp` cannot reach and Docker mounts noexec.
-        "python3 -m venv /root/venv && /root/venv/bin/pip install --quiet "
-        "--no-index --find-links /root/wheelhouse /root/wheelhouse/*.whl",
-    )
+    install_offline(FLOOR, "/root")
     seconds = time.perf_counter() - begin
     remove([FLOOR])
     return seconds

@@ -27,7 +27,18 @@ from pathlib import Path
 
 import playbook
 import wheelhouse
-from hosts import CLIENT, PREFIX, ROOT, STATE_DIR, add_host_name, docker, exec_, start, wait_for_ssh
+from hosts import (
+    CLIENT,
+    PREFIX,
+    ROOT,
+    STATE_DIR,
+    add_host_name,
+    docker,
+    exec_,
+    install_offline,
+    start,
+    wait_for_ssh,
+)
 from stats import percentile, ratios, summary
 
 # The paths of the steady load: a page, the notes list (PostgreSQL), the health check and
@@ -204,13 +215,7 @@ def deploy_floor(variant: Path, app_hosts: list[str]) -> dict:
         exec_(host, "mkdir", "-p", FLOOR_DIR)
         docker("cp", f"{wheels}/.", f"{host}:{FLOOR_DIR}/wheelhouse")
         begin = time.perf_counter()
-        exec_(
-            host,
-            "sh",
-            "-c",
-            f"python3 -m venv {FLOOR_DIR}/venv && {FLOOR_DIR}/venv/bin/pip install --quiet "
-            f"--no-index --find-links {FLOOR_DIR}/wheelhouse {FLOOR_DIR}/wheelhouse/*.whl",
-        )
+        install_offline(host, FLOOR_DIR)
         install = time.perf_counter() - begin
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

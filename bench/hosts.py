@@ -120,6 +120,19 @@ def exec_(name: str, *argv: str, check: bool = True) -> str:
     return docker("exec", name, *argv, check=check)
 
 
+def install_offline(name: str, directory: str) -> None:
+    """Install the wheels in DIRECTORY/wheelhouse into a new virtualenv DIRECTORY/venv on
+    host NAME, with pip and no index: what any install of a release must do at least.
+    DIRECTORY must not be under /tmp (a tmpfs, which `docker cp` cannot reach, mounted noexec)."""
+    exec_(
+        name,
+        "sh",
+        "-c",
+        f"python3 -m venv {directory}/venv && {directory}/venv/bin/pip install --quiet "
+        f"--no-index --find-links {directory}/wheelhouse {directory}/wheelhouse/*.whl",
+    )
+
+
 def remove(names: list[str]) -> None:
     for name in names:
         if not name.startswith(PREFIX):

@@ -306,3 +306,17 @@ def test_a_command_marked_always_runs_without_counting_as_a_change(host):
     always = {**log_command(host, "start"), "always": True}
     changed, result = change(host, entries(host), [always])
     assert changed == [] and result["ran"] == [] and ran(host) == ["start"]
+
+
+def test_a_number_in_a_command_is_taken_as_its_text(host):
+    _, result = change(host, entries(host), [{"name": "reload", "argv": ["test", 5, "-eq", 5]}])
+    assert result["ran"] == ["reload"]
+
+
+def test_whatever_goes_wrong_while_applying_the_change_is_undone(host):
+    broken_check = {"url": None, "retries": "not a number"}
+    with pytest.raises(guarded.Undone) as undone:
+        change(host, entries(host), [log_command(host, "restart")], check=broken_check)
+    assert undone.value.failure.step == "apply"
+    assert os.readlink(host / "current") == "releases/1"
+    assert os.listdir(host / "snapshots") == []

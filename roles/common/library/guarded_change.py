@@ -384,10 +384,12 @@ def _trim(text: str) -> str:
 
 
 def run(step: str, argv: list[str]) -> str:
-    """Run a command; raise Failure with its output when it fails."""
+    """Run a command; raise Failure with its output when it fails. A template may hand
+    over a number (a port) where a string belongs: each item is taken as its text."""
+    argv = [str(item) for item in argv]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, check=False)
-    except OSError as error:
+    except (OSError, ValueError) as error:
         raise Failure(step, f"{argv[0]}: {error}") from None
     output = _trim(f"{done.stderr}\n{done.stdout}")
     if done.returncode != 0:
@@ -479,6 +481,15 @@ def apply(
             result["check"] = check(check_spec, sleep)
     except Failure as failure:
         raise_undone(failure, snapshot, chosen, check_spec, sleep)
+    # Whatever else goes wrong (a malformed check, say), the change is undone all the same.
+    except Exception as error:
+        raise_undone(
+            Failure("apply", f"{type(error).__name__}: {error}"),
+            snapshot,
+            chosen,
+            check_spec,
+            sleep,
+        )
     return result
 
 
@@ -514,6 +525,9 @@ def raise_undone(
         except Failure as again:
             recovered = False
             notes.append(again.output)
+        except Exception as again:
+            recovered = False
+            notes.append(f"The check could not run: {type(again).__name__}: {again}")
     raise Undone(failure, restored, recovered, notes)
 
 

@@ -90,18 +90,19 @@ def demo_up(command: str, log_dir: Path) -> Iterator[PlaybookRun]:
     """COMMAND (make demo or make demo-fleet) has brought a demo up; `make demo-down`
     runs afterwards whatever happened, so a failed run leaves nothing behind.
 
-    A demo of the user's own is never touched: the tests skip, saying why (in CI, where
-    nothing can be up before, that is a failure instead)."""
+    A demo of the user's own is never touched: the tests skip, saying why. In CI no user
+    has a demo, so one found there was left by an earlier run that was killed before its
+    own `make demo-down`: it is removed first, through the same command."""
     found = existing_demo_containers()
     if found or (ROOT / ".demo").exists():
-        why = (
-            f"A demo is up ({', '.join(found) or '.demo/ exists'}): these tests bring the"
-            " demos up and remove them, so they leave yours alone. `make demo-down`, then"
-            " `make commands`, runs them."
-        )
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
+        left = ", ".join(found) or ".demo/ exists"
+        if not os.environ.get("CI"):
+            pytest.skip(
+                f"A demo is up ({left}): these tests bring the demos up and remove them,"
+                " so they leave yours alone. `make demo-down`, then `make commands`, runs them."
+            )
+        print(f"CI: removing a demo an earlier, killed run left behind ({left})")
+        assert_succeeded(typed("make demo-down", log_dir), "make demo-down")
     try:
         run = typed(command, log_dir)
         assert_succeeded(run, command)

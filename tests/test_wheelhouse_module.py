@@ -164,3 +164,28 @@ def test_the_wheelhouse_ships_as_one_archive_of_its_wheels(wheel_args):
     os.remove(first["archive"])
     assert run_module(**args)["archive"] == first["archive"]
     assert os.path.isfile(first["archive"])
+
+
+def test_a_release_another_run_put_in_place_first_is_used_as_it_is(tmp_path):
+    # Two runs on one controller building the same release: the second finds it there.
+    ours, theirs, path = tmp_path / "ours", tmp_path / "theirs", tmp_path / "release"
+    for directory, wheel in ((ours, "ours.whl"), (theirs, "theirs.whl")):
+        directory.mkdir()
+        (directory / wheel).write_text(wheel)
+    assert wheelhouse.put_in_place(str(theirs), str(path)) is True
+    assert wheelhouse.put_in_place(str(ours), str(path)) is False
+    assert [p.name for p in path.iterdir()] == ["theirs.whl"]
+
+
+def test_a_missing_parent_is_still_an_error(tmp_path):
+    (tmp_path / "built").mkdir()
+    with pytest.raises(FileNotFoundError):
+        wheelhouse.put_in_place(str(tmp_path / "built"), str(tmp_path / "no" / "release"))
+
+
+def test_cache_records_are_written_whole_or_not_at_all(tmp_path):
+    record = tmp_path / "inputs.json"
+    wheelhouse.write_atomically(str(record), '{"release": "a"}')
+    wheelhouse.write_atomically(str(record), '{"release": "b"}')
+    assert json.loads(record.read_text()) == {"release": "b"}
+    assert [p.name for p in tmp_path.iterdir()] == ["inputs.json"]

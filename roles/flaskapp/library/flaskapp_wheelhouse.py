@@ -242,12 +242,33 @@ def pack(path):
     per file (the copy module's way with a directory)."""
     archive = path + ".tar"
     if not os.path.isfile(archive):
-        staged = archive + ".part"
+        # Staged under a name of its own: two runs on one controller may pack at once.
+        staged = f"{archive}.{os.getpid()}.part"
         with tarfile.open(staged, "w") as tar:
             for name in sorted(os.listdir(path)):
                 tar.add(os.path.join(path, name), arcname=name)
-        os.rename(staged, archive)
+        os.replace(staged, archive)
     return archive
+
+
+def put_in_place(staged, path):
+    """Move the directory STAGED to PATH; False when PATH is there already, as when
+    another run on this controller built the same release at the same time (same
+    inputs, same wheels: its copy serves)."""
+    try:
+        os.rename(staged, path)
+    except OSError:
+        if os.path.isdir(path):
+            return False
+        raise
+    return True
+
+
+def write_atomically(path, text):
+    staged = f"{path}.{os.getpid()}.part"
+    with open(staged, "w") as handle:
+        handle.write(text)
+    os.replace(staged, path)
 
 
 def build(module, workdir):
@@ -328,15 +349,13 @@ def main():
         # One directory of wheels per target under the release, and its static files.
         path = os.path.join(dest, release, f"{params['python_version']}-{params['architecture']}")
         static = os.path.join(dest, release, "static") if params["static_dir"] else ""
-        changed = not os.path.isdir(path)
-        if changed:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            os.rename(built, path)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        changed = not os.path.isdir(path) and put_in_place(built, path)
         if static and not os.path.isdir(static):
             staged = os.path.join(workdir, "static")
             if not extract_static(os.path.join(path, wheel), params["static_dir"], staged):
                 module.fail_json(msg=f"{params['static_dir']} holds no file in {wheel}")
-            os.rename(staged, static)
+            put_in_place(staged, static)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     result = {
@@ -348,8 +367,7 @@ def main():
         "project": project,
         "wheel": wheel,
     }
-    with open(known, "w") as handle:
-        json.dump(result, handle)
+    write_atomically(known, json.dumps(result))
     module.exit_json(changed=changed, **result)
 
 

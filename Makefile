@@ -4,9 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 VENV := .venv
 BIN := $(VENV)/bin
-# `make molecule` runs every scenario in these lanes, side by side; each lane's scenarios
-# (colon-separated) run in turn, longest first. scripts/molecule-lanes.sh says why.
-MOLECULE_LANES ?= fleet:database:default releases:acme:nginx_failsafe
+SCENARIOS ?= $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml))
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
@@ -48,17 +46,13 @@ unit: venv ## The app's unit tests and the repository's own checks
 commands: venv images ## The README's commands typed as a user types them: demo, demo-fleet, demo-down, a deploy
 	$(BIN)/python -m pytest tests/commands
 
-molecule: venv images ## Every Molecule scenario, two at a time (SCENARIOS="default" runs one, its output live)
-ifeq ($(SCENARIOS),)
-	@scripts/molecule-lanes.sh $(MOLECULE_LANES)
-else
+molecule: venv images ## Every Molecule scenario (SCENARIOS="default" to pick)
 	@for scenario in $(SCENARIOS); do \
 	  echo "==> molecule test -s $$scenario"; \
 	  started=$$SECONDS; \
 	  $(BIN)/molecule test -s $$scenario || exit 1; \
 	  echo "==> molecule test -s $$scenario: passed in $$(( SECONDS - started )) s"; \
 	done
-endif
 
 test: lint unit bench-quick commands molecule ## Everything CI runs: lint, unit tests, the bench's quick mode, the README's commands, Molecule
 	@echo "==> make test: all green"

@@ -80,23 +80,3 @@ def test_target_host_script_prints_its_usage():
     result = _run([str(SCRIPTS / "target-host.sh")])
     assert result.returncode == 2
     assert "usage:" in result.stderr
-
-
-def _makefile_lanes() -> list[str]:
-    for line in (ROOT / "Makefile").read_text().splitlines():
-        if line.startswith("MOLECULE_LANES ?="):
-            return line.split("?=", 1)[1].split()
-    raise AssertionError("Makefile sets no MOLECULE_LANES")
-
-
-def test_make_molecule_runs_every_scenario():
-    # A scenario added without a lane would never run in make test.
-    result = _run([str(SCRIPTS / "molecule-lanes.sh"), "--check", *_makefile_lanes()])
-    assert result.returncode == 0, result.stderr
-
-
-def test_a_lane_list_that_leaves_a_scenario_out_is_refused_by_name():
-    lanes = [lane.replace(":default", "") for lane in _makefile_lanes()]
-    result = _run([str(SCRIPTS / "molecule-lanes.sh"), *lanes])
-    assert result.returncode == 2
-    assert "in no lane: default" in result.stderr

@@ -57,6 +57,12 @@ def _probes(role: str, **variables) -> dict:
     return render(probes)
 
 
+def held(answered: dict, probes: dict) -> dict:
+    """ANSWERED (what the demo role's script printed) read as the role reads it."""
+    facts = {"ansible_local": {"flaskstack_demo": answered}}
+    return host_state.flaskstack_probes_held(facts, probes, "demo")
+
+
 @pytest.fixture
 def host(tmp_path):
     """host(probes, **state): the fact script of PROBES run with stub commands (STATE: the
@@ -73,7 +79,7 @@ def host(tmp_path):
         path.chmod(0o755)
         env = {"PATH": f"{bin_dir}:/usr/bin:/bin", **{k: " ".join(v) for k, v in state.items()}}
         done = subprocess.run([str(path)], capture_output=True, text=True, env=env, check=True)
-        return host_state.flaskstack_probes_held(json.loads(done.stdout), probes)
+        return held(json.loads(done.stdout), probes)
 
     return run
 
@@ -224,14 +230,24 @@ def test_an_answer_to_the_probe_as_it_was_is_not_taken_for_the_probe_as_it_is(ho
         subprocess.run([str(script)], capture_output=True, text=True, env=env, check=True).stdout
     )
     now = {"packages": {"installed": ["nginx", "certbot"]}}
-    assert host_state.flaskstack_probes_held(answered, now) == {"packages": False}
+    assert held(answered, now) == {"packages": False}
     assert host(now, INSTALLED=["nginx", "certbot"]) == {"packages": True}
 
 
-@pytest.mark.parametrize("answered", [{}, "", {"packages": True}])
-def test_no_answer_or_a_bare_true_reads_as_not_done(answered):
+@pytest.mark.parametrize(
+    "facts", [{}, {"ansible_local": {}}, {"ansible_local": {"flaskstack_demo": ""}}]
+)
+def test_no_answer_reads_as_not_done(facts):
     probes = {"packages": {"installed": ["nginx"]}}
-    assert host_state.flaskstack_probes_held(answered, probes) == {"packages": False}
+    assert host_state.flaskstack_probes_held(facts, probes, "demo") == {"packages": False}
+
+
+def test_a_bare_true_or_another_roles_answer_reads_as_not_done():
+    probes = {"packages": {"installed": ["nginx"]}}
+    assert held({"packages": True}, probes) == {"packages": False}
+    theirs = host_state._probe_id("installed", ["nginx"])
+    facts = {"ansible_local": {"flaskstack_other": {"packages": theirs}}}
+    assert host_state.flaskstack_probes_held(facts, probes, "demo") == {"packages": False}
 
 
 def test_a_user_is_there_only_with_its_group_home_and_shell(host):

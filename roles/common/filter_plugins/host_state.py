@@ -11,12 +11,12 @@ A role declares what it wants to know as probes, one key each:
 
 and adds `PROBES | flaskstack_fact_file('postgresql')` to the files of its guarded
 change: /etc/ansible/facts.d/flaskstack_postgresql.fact. When the next run gathers facts,
-the script answers every probe at once as ansible_local.flaskstack_postgresql, and
+the script answers every probe at once (as ansible_local.flaskstack_postgresql), and
 
-    _postgresql_host_state: "{{ ansible_facts.ansible_local.flaskstack_postgresql
-                                | default({}) | flaskstack_probes_held(_postgresql_host_probes) }}"
+    _postgresql_host_state: >-
+      {{ ansible_facts | flaskstack_probes_held(_postgresql_host_probes, 'postgresql') }}
 
-reads it as true or false per key; the role skips a task whose key is true. A key is
+reads the answers as true or false per key; the role skips a task whose key is true. A key is
 true only when the host said its probe holds *as this run declares it*: the script
 answers with the probe's id, so a probe that changed since the script was written (a
 package added to the list, another unit) reads as false, as does a key the host did not
@@ -93,7 +93,8 @@ def _probe_id(kind: str, args: list[str]) -> str:
 
 
 def flaskstack_fact_script(probes: dict, role: str) -> str:
-    """The fact script (POSIX sh) that answers PROBES for ROLE, as JSON of booleans."""
+    """The fact script (POSIX sh) that answers PROBES for ROLE: JSON, each key the
+    probe's id when it holds, else false."""
     if not isinstance(probes, dict) or not probes:
         raise AnsibleFilterError(f"{role}: host probes must be a non-empty mapping of key: probe")
     lines, used = [], set()
@@ -108,7 +109,7 @@ def flaskstack_fact_script(probes: dict, role: str) -> str:
     body = ",\n ".join(lines)
     return f"""#!/bin/sh
 # Written by the {role} role (Ansible): what the role would otherwise ask this host on
-# every run, answered once when Ansible gathers facts (ansible_local.flaskstack_{role}).
+# every run, answered once when Ansible gathers facts (ansible_local.{_fact_name(role)}).
 # A key that is true lets the role skip one task. It only reads, and needs no root.
 # How it is made: roles/common/filter_plugins/host_state.py.
 # holds ID CHECK...: the probe's id when CHECK succeeds, else false.
@@ -124,9 +125,16 @@ EOF
 """
 
 
-def flaskstack_probes_held(answered: dict, probes: dict) -> dict:
-    """Each key of PROBES: true when the host ANSWERED (its ansible_local entry) that this
-    very probe holds; false otherwise."""
+def _fact_name(role: str) -> str:
+    """The fact script's name: its file in facts.d, and its key in ansible_local."""
+    return f"flaskstack_{role}"
+
+
+def flaskstack_probes_held(facts: dict, probes: dict, role: str) -> dict:
+    """Each key of PROBES: true when the host said, in the FACTS gathered this run (its
+    ansible_facts), that this very probe of ROLE holds; false otherwise."""
+    local = (facts or {}).get("ansible_local") or {}
+    answered = local.get(_fact_name(role))
     answered = answered if isinstance(answered, dict) else {}
     held = {}
     for key, probe in probes.items():
@@ -138,7 +146,7 @@ def flaskstack_probes_held(answered: dict, probes: dict) -> dict:
 def flaskstack_fact_file(probes: dict, role: str) -> dict:
     """The guarded_change file entry that installs ROLE's fact script."""
     return {
-        "path": f"/etc/ansible/facts.d/flaskstack_{role}.fact",
+        "path": f"/etc/ansible/facts.d/{_fact_name(role)}.fact",
         "content": flaskstack_fact_script(probes, role),
         "mode": "0755",
     }
@@ -147,7 +155,6 @@ def flaskstack_fact_file(probes: dict, role: str) -> dict:
 class FilterModule:
     def filters(self):
         return {
-            "flaskstack_fact_script": flaskstack_fact_script,
             "flaskstack_fact_file": flaskstack_fact_file,
             "flaskstack_probes_held": flaskstack_probes_held,
         }

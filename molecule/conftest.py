@@ -13,8 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "resources"))
 def container(host) -> str:
     """Name of the Docker container behind this testinfra host: its inventory name.
 
-    Not the `hostname` inside it: systemd rewrites names it considers invalid
-    (nginx_failsafe's underscore), so the two can differ.
+    Not the `hostname` inside it: systemd rewrites names it considers invalid (an
+    underscore in a scenario's name), so the two can differ.
     """
     return host.backend.get_hostname()
 

@@ -42,7 +42,9 @@ class Load:
     check's release too, but no body (a load runs for minutes).
     """
 
-    def __init__(self, container: str, steps: list, workers: int = 4, pause: float = 0.0):
+    # A short pause per request: a steady stream, not a flood that starves the hosts (and
+    # the deploy or restart under test) of CPU on a small machine.
+    def __init__(self, container: str, steps: list, workers: int = 4, pause: float = 0.02):
         self._container = container
         self._steps = steps
         self._pause = pause
@@ -83,6 +85,10 @@ class Load:
     def counts(self) -> Counter[str]:
         return Counter(o.result for o in self.outcomes)
 
+    def overlapping(self, start: float, end: float) -> list[Outcome]:
+        """The requests that were under way at some moment between two monotonic times."""
+        return [o for o in self.outcomes if o.start < end and o.end > start]
+
     def __enter__(self) -> Load:
         for thread in self._threads:
             thread.start()
@@ -99,11 +105,9 @@ class MixedLoad(Load):
     them; each page's assets are fetched too. `created` maps the title of every note whose
     POST answered 201 to its id; `attempted` holds the title of every POST sent."""
 
-    def __init__(self, container: str, workers: int = 4, pause: float = 0.02):
+    def __init__(self, container: str, workers: int = 4):
         steps = [HEALTH, self._page, "/api/notes?limit=20", self._new_note]
-        # A short pause per request: a steady stream, not a flood that starves the hosts
-        # (and the deploy under test) of CPU on a small machine.
-        super().__init__(container, steps, workers, pause)
+        super().__init__(container, steps, workers)
         # Every title starts with this, so the notes of this load can be found in the database.
         self.prefix = f"load {uuid.uuid4().hex[:12]}"
         self.created: dict[str, int] = {}

@@ -32,6 +32,7 @@ def params(source: Path, **overrides) -> dict:
         "requirements": ["gunicorn==27.0.1"],
         "constraints": None,
         "static_dir": "",
+        "installer": "pip==25.3",
         **overrides,
     }
 
@@ -101,6 +102,35 @@ def test_release_id_follows_the_pins(tmp_path):
         "1.2.3", str(wheel), params(tmp_path, constraints=str(constraints))
     )
     assert pinned != moved
+
+
+def test_release_id_follows_the_installer_only_when_it_is_shipped(tmp_path):
+    wheel = make_wheel(tmp_path, {"demo/__init__.py": "x = 1\n"})
+
+    def release(**overrides):
+        return wheelhouse.release_id("1.2.3", str(wheel), params(tmp_path, **overrides))
+
+    # A release cached without pip's wheel is never taken for one that ships it.
+    assert release() != release(installer="")
+    assert release(dependencies=False) == release(dependencies=False, installer="")
+
+
+@pytest.mark.parametrize(
+    ("requirement", "found"),
+    [
+        ("pip==25.3", "pip-25.3-py3-none-any.whl"),
+        ("pip >= 25", "pip-25.3-py3-none-any.whl"),
+        ("typing-extensions==4.16.0", "typing_extensions-4.16.0-py3-none-any.whl"),
+        ("wheel", ""),
+    ],
+)
+def test_the_installers_wheel_is_found_by_its_distribution_name(requirement, found):
+    wheels = [
+        "pip-25.3-py3-none-any.whl",
+        "pipx-1.7.1-py3-none-any.whl",
+        "typing_extensions-4.16.0-py3-none-any.whl",
+    ]
+    assert wheelhouse.wheel_of(requirement, wheels) == found
 
 
 def test_static_files_come_out_of_the_wheel(tmp_path):

@@ -8,9 +8,17 @@ import pytest
 from stack_http import post_json, request
 
 
-@pytest.mark.parametrize("package", ["nginx", "python3-venv", "logrotate"])
+@pytest.mark.parametrize("package", ["nginx", "logrotate"])
 def test_package_installed(host, package):
     assert host.package(package).is_installed
+
+
+def test_release_installed_by_the_shipped_pip_without_python3_venv(host, app_name):
+    # pip ran from the wheelhouse's own wheel into a virtualenv made without pip.
+    assert not host.package("python3-venv").is_installed
+    venv = f"/srv/{app_name}/current/venv"
+    assert host.run(f"{venv}/bin/python -c 'import gunicorn, notesapp'").rc == 0
+    assert host.run(f"{venv}/bin/python -c 'import pip'").rc != 0
 
 
 def test_debian_default_site_removed(host):

@@ -61,6 +61,13 @@ options:
     description: Directory of the static files inside the app's wheel (package/static); "" for none.
     type: str
     default: ""
+  installer:
+    description:
+      - A pip requirement (such as C(pip==25.3)) downloaded with the dependencies: the pip
+        the hosts run from its wheel to install the rest, so that the release's virtualenv
+        needs no pip of its own. Returned as I(installer). Ignored without I(dependencies).
+    type: str
+    default: ""
 """
 
 RETURN = r"""
@@ -92,11 +99,16 @@ wheel:
   description: File name of the app's wheel inside I(path).
   type: str
   returned: success
+installer:
+  description: File name of the installer's wheel inside I(path); "" without I(installer).
+  type: str
+  returned: success
 """
 
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -199,6 +211,7 @@ def inputs_digest(params):
     """
     digest = hashlib.sha256(f"scheme {RELEASE_SCHEME}\n".encode())
     keys = ("python_version", "architecture", "index_url", "dependencies", "requirements")
+    keys += ("installer",)
     for key in (*keys, "static_dir"):
         digest.update(f"{key}={params[key]!r}\n".encode())
     _hash_tree(digest, params["source"])
@@ -215,6 +228,9 @@ def release_id(version, app_wheel, params):
     digest.update(f"dependencies={params['dependencies']}\n".encode())
     for requirement in params["requirements"]:
         digest.update(f"requirement={requirement}\n".encode())
+    # A release cached before it had an installer must not be taken for one that has.
+    if params["installer"] and params["dependencies"]:
+        digest.update(f"installer={params['installer']}\n".encode())
     if params["constraints"]:
         with open(params["constraints"], "rb") as handle:
             digest.update(handle.read())
@@ -271,6 +287,14 @@ def write_atomically(path, text):
     os.replace(staged, path)
 
 
+def wheel_of(requirement, wheels):
+    """The file name among WHEELS of the distribution REQUIREMENT names ("pip==25.3")."""
+    wanted = re.split(r"[\s\[<>=!~;@]", requirement.strip(), maxsplit=1)[0]
+    wanted = re.sub(r"[-_.]+", "_", wanted).lower()
+    found = [name for name in wheels if name.split("-")[0].lower() == wanted]
+    return found[0] if len(found) == 1 else ""
+
+
 def build(module, workdir):
     params = module.params
     python = sys.executable
@@ -300,7 +324,7 @@ def build(module, workdir):
         if params["constraints"]:
             # Shipped beside the wheel so the hosts resolve the same pins from the index.
             shutil.copy(params["constraints"], os.path.join(app_dir, "constraints.txt"))
-        return project, version, release, app_dir, os.path.basename(app_wheel)
+        return project, version, release, app_dir, os.path.basename(app_wheel), ""
 
     argv = download_argv(
         python,
@@ -310,8 +334,14 @@ def build(module, workdir):
         constraints=params["constraints"],
         index_url=params["index_url"],
     )
-    run(module, [*argv, app_wheel, *params["requirements"]])
-    return project, version, release, app_dir, os.path.basename(app_wheel)
+    installer = [params["installer"]] if params["installer"] else []
+    run(module, [*argv, app_wheel, *params["requirements"], *installer])
+    installer_wheel = ""
+    if installer:
+        installer_wheel = wheel_of(params["installer"], os.listdir(app_dir))
+        if not installer_wheel:
+            module.fail_json(msg=f"installer {params['installer']}: pip downloaded no wheel of it")
+    return project, version, release, app_dir, os.path.basename(app_wheel), installer_wheel
 
 
 def main():
@@ -326,6 +356,7 @@ def main():
             "index_url": {"type": "str", "default": ""},
             "dependencies": {"type": "bool", "default": True},
             "static_dir": {"type": "str", "default": ""},
+            "installer": {"type": "str", "default": ""},
         },
         # Building only touches the controller's cache, never a managed host,
         # so it runs in check mode too and later tasks can compare releases.
@@ -345,7 +376,7 @@ def main():
     params = module.params
     workdir = tempfile.mkdtemp(dir=dest, prefix=".build-")
     try:
-        project, version, release, built, wheel = build(module, workdir)
+        project, version, release, built, wheel, installer = build(module, workdir)
         # One directory of wheels per target under the release, and its static files.
         path = os.path.join(dest, release, f"{params['python_version']}-{params['architecture']}")
         static = os.path.join(dest, release, "static") if params["static_dir"] else ""
@@ -366,6 +397,7 @@ def main():
         "static": static,
         "project": project,
         "wheel": wheel,
+        "installer": installer,
     }
     write_atomically(known, json.dumps(result))
     module.exit_json(changed=changed, **result)

@@ -203,11 +203,16 @@ def deploy_floor(variant: Path, app_hosts: list[str]) -> dict:
     each Python the app hosts run (the role's module, one build after the other, as the
     role loops), then install it offline into a new virtualenv on the first app host.
     The builds go to a scratch directory, so the role's cache of built releases holds
-    nothing for them, while pip's cache is warm, as it is for the deploy. Copying the
-    wheels to the host is not timed (nor is it in converge.floor)."""
+    nothing for them, while pip's cache is warm and the dependencies the role's cache
+    already downloaded are there, as they are for the deploy (a new release with the
+    same dependencies downloads none). Copying the wheels to the host is not timed (nor
+    is it in converge.floor)."""
     host = app_hosts[0]
     targets = sorted({_python_version(name) for name in app_hosts})
     scratch = Path(tempfile.mkdtemp(dir=STATE_DIR, prefix="deploy-floor-"))
+    downloaded = STATE_DIR / "wheelhouses" / ".dependencies"
+    if downloaded.is_dir():
+        shutil.copytree(downloaded, scratch / ".dependencies")
     try:
         build = sum(wheelhouse.build(scratch, version, variant) for version in targets)
         (wheels,) = scratch.glob(f"*/{_python_version(host)}-{wheelhouse.ARCHITECTURE}")

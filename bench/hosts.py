@@ -122,14 +122,18 @@ def exec_(name: str, *argv: str, check: bool = True) -> str:
 
 def install_offline(name: str, directory: str) -> None:
     """Install the wheels in DIRECTORY/wheelhouse into a new virtualenv DIRECTORY/venv on
-    host NAME, with pip and no index: what any install of a release must do at least.
-    DIRECTORY must not be under /tmp (a tmpfs, which `docker cp` cannot reach, mounted noexec)."""
+    host NAME, with no index: what any install of a release must do at least, done as the
+    role does it (a virtualenv without pip, pip run from the wheelhouse's own wheel, which
+    it does not install). DIRECTORY must not be under /tmp (a tmpfs, which `docker cp`
+    cannot reach, mounted noexec)."""
+    wheelhouse = f"{directory}/wheelhouse"
     exec_(
         name,
         "sh",
         "-c",
-        f"python3 -m venv {directory}/venv && {directory}/venv/bin/pip install --quiet "
-        f"--no-index --find-links {directory}/wheelhouse {directory}/wheelhouse/*.whl",
+        f"python3 -m venv --without-pip {directory}/venv && {directory}/venv/bin/python "
+        f"{wheelhouse}/pip-*.whl/pip install --quiet --disable-pip-version-check --no-index "
+        f"--find-links {wheelhouse} $(ls {wheelhouse}/*.whl | grep -v '/pip-[^/]*$')",
     )
 
 

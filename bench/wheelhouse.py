@@ -20,7 +20,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import yaml  # noqa: E402
 from stats import ratios, summary  # noqa: E402
+
+# The role's own pins, so that a build here has the inputs a converge's build has.
+_DEFAULTS = yaml.safe_load((ROOT / "roles/flaskapp/defaults/main.yml").read_text())
+GUNICORN = _DEFAULTS["flaskapp_gunicorn_requirement"]
+INSTALLER = _DEFAULTS["flaskapp_installer_requirement"]
 
 # The targets' machine: the bench's containers run on this controller's architecture.
 ARCHITECTURE = "x86_64"
@@ -39,7 +45,7 @@ def build(dest: Path, python_version: str = "3.13", source: Path = ROOT / "app")
         "-a",
         f"source={source} dest={dest} python_version={python_version} "
         f"architecture={ARCHITECTURE} constraints={ROOT / 'app/requirements.lock'} "
-        "requirements=gunicorn==27.0.1 static_dir=notesapp/static",
+        f"requirements={GUNICORN} installer={INSTALLER} static_dir=notesapp/static",
     ]
     start = time.perf_counter()
     proc = subprocess.run(argv, check=False, capture_output=True, text=True, cwd=ROOT)

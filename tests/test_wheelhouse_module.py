@@ -133,6 +133,54 @@ def test_the_installers_wheel_is_found_by_its_distribution_name(requirement, fou
     assert wheelhouse.wheel_of(requirement, wheels) == found
 
 
+def test_the_apps_wheel_is_built_once_for_every_target(tmp_path, monkeypatch):
+    builds = []
+
+    def pip_wheel(module, argv, cwd=None):
+        builds.append(argv)
+        out = Path(argv[argv.index("-w") + 1])
+        (out / "demo-1.2.3-py3-none-any.whl").write_text(f"build {len(builds)}")
+
+    monkeypatch.setattr(wheelhouse, "run", pip_wheel)
+    source, dest = tmp_path / "app", tmp_path / "cache"
+    source.mkdir()
+    (source / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+
+    def wheel_for_one_target(n: int) -> Path:
+        workdir = tmp_path / f"work{n}"
+        workdir.mkdir()
+        (wheel,) = wheelhouse.app_wheel_of(None, str(source), str(dest), str(workdir))
+        return Path(wheel)
+
+    first, second = wheel_for_one_target(1), wheel_for_one_target(2)
+    assert len(builds) == 1
+    assert first == second and first.read_text() == "build 1"
+    # Another content of the app is another wheel.
+    (source / "app.py").write_text("x = 2\n")
+    assert wheel_for_one_target(3).read_text() == "build 2"
+
+
+def test_dependencies_are_downloaded_again_only_when_what_they_depend_on_changes(tmp_path):
+    def wheel(name: str, code: str, requires: str) -> str:
+        directory = tmp_path / name
+        directory.mkdir()
+        metadata = f"Name: demo\nVersion: 1.2.3\nRequires-Dist: {requires}\n"
+        files = {"demo/__init__.py": code, "demo-1.2.3.dist-info/METADATA": metadata}
+        return str(make_wheel(directory, files))
+
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("flask==3.1.3\n")
+    pinned = params(tmp_path, constraints=str(constraints))
+    key = wheelhouse.dependencies_key(pinned, wheel("a", "x = 1\n", "flask>=3.1"))
+    # New code, same declared requirements: the same wheels serve.
+    assert wheelhouse.dependencies_key(pinned, wheel("b", "x = 2\n", "flask>=3.1")) == key
+    assert wheelhouse.dependencies_key(pinned, wheel("c", "x = 1\n", "flask>=3.0")) != key
+    other_target = {**pinned, "python_version": "3.11"}
+    assert wheelhouse.dependencies_key(other_target, wheel("d", "x = 1\n", "flask>=3.1")) != key
+    constraints.write_text("flask==3.1.4\n")
+    assert wheelhouse.dependencies_key(pinned, wheel("e", "x = 1\n", "flask>=3.1")) != key
+
+
 def test_static_files_come_out_of_the_wheel(tmp_path):
     wheel = make_wheel(
         tmp_path,

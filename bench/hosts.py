@@ -132,7 +132,7 @@ def install_offline(name: str, directory: str) -> None:
         "sh",
         "-c",
         f"python3 -m venv --without-pip {directory}/venv && {directory}/venv/bin/python "
-        f"{wheelhouse}/pip-*.whl/pip install --quiet --disable-pip-version-check --no-index "
+        f"$(ls {wheelhouse}/pip-*.whl)/pip install --quiet --disable-pip-version-check --no-index "
         f"--find-links {wheelhouse} $(ls {wheelhouse}/*.whl | grep -v '/pip-[^/]*$')",
     )
 

@@ -212,8 +212,7 @@ def inputs_digest(params):
     """
     digest = hashlib.sha256(f"scheme {RELEASE_SCHEME}\n".encode())
     keys = ("python_version", "architecture", "index_url", "dependencies", "requirements")
-    keys += ("installer",)
-    for key in (*keys, "static_dir"):
+    for key in (*keys, "installer", "static_dir"):
         digest.update(f"{key}={params[key]!r}\n".encode())
     _hash_tree(digest, params["source"])
     if params["constraints"]:

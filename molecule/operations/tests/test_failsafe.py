@@ -8,8 +8,6 @@ from load import Load
 from playbook_run import instance, run_playbook, scenario_hosts, scenario_vars
 from stack_http import request
 
-SITE_CONF = "/etc/nginx/sites-available/notes.conf"
-
 
 def _scenario_sites() -> list[dict]:
     return scenario_vars()["nginx_sites"]

@@ -47,12 +47,7 @@ commands: venv images ## The README's commands typed as a user types them: demo,
 	$(BIN)/python -m pytest tests/commands
 
 molecule: venv images ## Every Molecule scenario (SCENARIOS="default" to pick)
-	@for scenario in $(SCENARIOS); do \
-	  echo "==> molecule test -s $$scenario"; \
-	  started=$$SECONDS; \
-	  $(BIN)/molecule test -s $$scenario || exit 1; \
-	  echo "==> molecule test -s $$scenario: passed in $$(( SECONDS - started )) s"; \
-	done
+	@scripts/molecule-scenarios.sh $(SCENARIOS)
 
 test: lint unit bench-quick commands molecule ## Everything CI runs: lint, unit tests, the bench's quick mode, the README's commands, Molecule
 	@echo "==> make test: all green"

@@ -20,6 +20,7 @@ def apps() -> list[str]:
 
 @pytest.fixture(scope="session")
 def db():
+    """The testinfra host running PostgreSQL (the db group's one host)."""
     return instance(inventory_groups()["db"][0])
 
 
@@ -31,6 +32,12 @@ def addresses() -> dict[str, str]:
         for group in ("web", "app", "db")
         for name in inventory_groups()[group]
     }
+
+
+@pytest.fixture(scope="session")
+def db_address(db, addresses):
+    """The private address PostgreSQL listens on."""
+    return addresses[db.backend.get_hostname()]
 
 
 @pytest.fixture

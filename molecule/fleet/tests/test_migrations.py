@@ -6,10 +6,10 @@ instance at once, as an operator would, so they take no `host` fixture."""
 import uuid
 
 import pytest
+from app_socket import app_request
 from app_variants import APP_VERSION, PROJECT, app_variant
 from database import note_count, schema, sql
 from playbook_run import deploy, inventory_groups, run_playbook
-from stack_http import post_json, request
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +28,11 @@ def _apps() -> list[str]:
 
 def _release(name: str) -> str:
     """The release an app host runs, healthy or not."""
-    return request(name, "/healthz").json()["release"]
+    return app_request(name, "/healthz").json()["release"]
 
 
 def _serving(name: str) -> str:
-    health = request(name, "/healthz")
+    health = app_request(name, "/healthz")
     assert health.status == 200, health.text
     return health.json()["release"]
 
@@ -74,7 +74,8 @@ def test_a_release_migrates_after_a_backup_and_the_one_before_still_serves(db, r
     assert run.rc == 0, run.output[-3000:]
     for name, release in release_a.items():
         assert _serving(name) == release
-        created = post_json(name, "/api/notes", {"title": "after the rollback"})
+        note = {"title": "after the rollback"}
+        created = app_request(name, "/api/notes", method="POST", payload=note)
         assert created.status == 201, created.text
     assert schema(db)[0] == "0003"
 

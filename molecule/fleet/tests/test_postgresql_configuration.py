@@ -4,10 +4,11 @@ restored, and the server (and the app on it) goes on as before. These run the pr
 playbook again, as an operator would."""
 
 import pytest
+from app_socket import app_request
 from playbook_run import inventory_groups, run_playbook
-from stack_http import request
 
 CONFIGURE = ("--tags", "postgresql_configure")
+SSH_PORT = 22
 
 
 @pytest.fixture
@@ -48,12 +49,15 @@ def test_a_value_postgresql_rejects_is_put_back_before_anything_applies_it(db, c
 def test_a_change_postgresql_cannot_run_on_is_undone_with_its_certificate(db, conf_dir):
     before = _configuration(db, conf_dir)
     # A new address (on the host's own loopback, so the certificate is issued again for
-    # it) and a port PostgreSQL may not bind (below 1024, and nginx's): PostgreSQL accepts
-    # the files, but cannot start on them.
+    # it) and a port PostgreSQL cannot bind because sshd holds it on every address:
+    # PostgreSQL accepts the files, but cannot start on them. (A port below 1024 is no
+    # such port: Docker lets any user of a container bind one.)
+    holders = db.check_output("ss -Hltnp 'sport = :%s'", str(SSH_PORT))
+    assert f"0.0.0.0:{SSH_PORT} " in holders and '"sshd"' in holders, holders
     run = run_playbook(
         "playbooks/provision.yml",
         *CONFIGURE,
-        extra_vars={"flaskstack_private_address": "127.0.0.2", "postgresql_port": 80},
+        extra_vars={"flaskstack_private_address": "127.0.0.2", "postgresql_port": SSH_PORT},
     )
 
     assert run.rc != 0
@@ -64,4 +68,4 @@ def test_a_change_postgresql_cannot_run_on_is_undone_with_its_certificate(db, co
     assert _configuration(db, conf_dir) == before
     # The apps connect again, verifying the certificate they were given.
     for name in inventory_groups()["app"]:
-        assert request(name, "/healthz").status == 200
+        assert app_request(name, "/healthz").status == 200

@@ -88,6 +88,22 @@ def test_an_unhealthy_release_says_it_was_switched_back_and_what_the_app_logged(
     assert message.endswith("The app serves again.")
 
 
+def test_what_the_app_logged_names_each_error_once_without_gunicorns_prefix():
+    failed = {"failed_step": "check", "output": "timed out", "recovered": True, "restored": []}
+    crash = [
+        "Traceback (most recent call last):",
+        "RuntimeError: broken on purpose",
+        "[2026-12-02 07:30:31 +0000] [1064] [ERROR] Reason: Worker failed to boot.",
+    ]
+    # Five workers crash, then the master stops; then systemd starts it again, and again.
+    log = (crash[:2] * 5 + crash[2:]) * 3 + ["[2026-12-02 07:30:32 +0000] [1084] [INFO] Booting"]
+    message = switch.flaskapp_switch_failure(failed, {**CONTEXT, "log": log})
+    assert (
+        "The app logged: RuntimeError: broken on purpose / Reason: Worker failed to boot.."
+        in message
+    )
+
+
 def test_a_failed_migration_says_the_old_release_kept_serving_and_where_the_backup_is():
     traceback = (
         "Traceback ...\n" + "  a line\n" * 400 + "RuntimeError: this release is broken on purpose"

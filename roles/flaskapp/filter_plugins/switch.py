@@ -7,6 +7,21 @@ from __future__ import annotations
 import re
 
 _LOGGED_ERROR = re.compile(r"(Error|Exception|Reason):")
+# gunicorn's "[2026-12-02 07:30:31 +0000] [1064] [ERROR] " before its own lines.
+_GUNICORN_PREFIX = re.compile(r"^\[[^]]*\] \[\d+\] \[[A-Z]+\] ")
+
+
+def _last_errors(log: list[str], count: int = 3) -> list[str]:
+    """The last COUNT different error lines of LOG, oldest first. A crashing app logs the
+    same traceback once per worker and once per restart: repeats would hide the others."""
+    found: list[str] = []
+    for line in reversed(log):
+        line = _GUNICORN_PREFIX.sub("", line.strip())
+        if _LOGGED_ERROR.search(line) and line not in found:
+            found.append(line)
+            if len(found) == count:
+                break
+    return found[::-1]
 
 
 def flaskapp_switch_failure(failed: dict, context: dict) -> str:
@@ -25,7 +40,7 @@ def flaskapp_switch_failure(failed: dict, context: dict) -> str:
     how = "failed its health check" if step == "check" else f'failed at "{failed_at}"'
     what = "" if switching else " with the new configuration"
     parts = [f"Release {release}{what} {how} ({cause})."]
-    errors = [line for line in context.get("log") or [] if _LOGGED_ERROR.search(line)][-3:]
+    errors = _last_errors(context.get("log") or [])
     if errors and step == "check":
         parts.append(f"The app logged: {' / '.join(errors)}.")
     restored = list(context.get("restored") or [])

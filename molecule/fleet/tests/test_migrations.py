@@ -9,7 +9,7 @@ import pytest
 from app_socket import app_request
 from app_variants import APP_VERSION, PROJECT, app_variant
 from database import note_count, schema, sql
-from playbook_run import deploy, inventory_groups, run_playbook
+from playbook_run import deploy, run_playbook
 
 
 @pytest.fixture(scope="module")
@@ -20,10 +20,6 @@ def sources(tmp_path_factory):
         "migrates": app_variant(directory, "2.1.0", migration="adds-column"),
         "fails": app_variant(directory, "2.2.0", migration="fails"),
     }
-
-
-def _apps() -> list[str]:
-    return inventory_groups()["app"]
 
 
 def _release(name: str) -> str:
@@ -38,9 +34,9 @@ def _serving(name: str) -> str:
 
 
 @pytest.fixture
-def release_a(db, sources):
+def release_a(db, apps, sources):
     """Every app serves release A on a database at A's schema: {app host: release}."""
-    if not all(_release(name).startswith(APP_VERSION + "-") for name in _apps()):
+    if not all(_release(name).startswith(APP_VERSION + "-") for name in apps):
         # A serves on a schema a newer release migrated, so it goes first.
         run = deploy(sources["a"])
         assert run.rc == 0, run.output[-3000:]
@@ -48,16 +44,18 @@ def release_a(db, sources):
         # An earlier test migrated to 0003: undo it, as its downgrade would.
         sql(db, "ALTER TABLE notes DROP COLUMN IF EXISTS pinned")
         sql(db, "UPDATE alembic_version SET version_num = '0002'")
-    return {name: _serving(name) for name in _apps()}
+    return {name: _serving(name) for name in apps}
 
 
-def test_a_release_migrates_after_a_backup_and_the_one_before_still_serves(db, release_a, sources):
+def test_a_release_migrates_after_a_backup_and_the_one_before_still_serves(
+    db, apps, release_a, sources
+):
     rows = note_count(db)
     run = deploy(sources["migrates"])
     assert run.rc == 0, run.output[-3000:]
     revision, columns = schema(db)
     assert (revision, "pinned" in columns) == ("0003", True)
-    assert all(_serving(name).startswith("2.1.0-") for name in _apps())
+    assert all(_serving(name).startswith("2.1.0-") for name in apps)
 
     # The dump taken just before the migration restores with every row it had then.
     dump = db.check_output("ls -1t /var/backups/postgresql/notes-*-before-2.1.0-*.dump | head -n 1")
@@ -80,7 +78,7 @@ def test_a_release_migrates_after_a_backup_and_the_one_before_still_serves(db, r
     assert schema(db)[0] == "0003"
 
 
-def test_a_failing_migration_leaves_the_schema_and_the_old_release(db, release_a, sources):
+def test_a_failing_migration_leaves_the_schema_and_the_old_release(db, apps, release_a, sources):
     before = schema(db), note_count(db)
     run = deploy(sources["fails"], flaskapp_health_retries=5)
     assert run.rc != 0
@@ -88,10 +86,10 @@ def test_a_failing_migration_leaves_the_schema_and_the_old_release(db, release_a
     assert "migration 0003 fails on purpose" in run.output
     assert "backed up before the migration: /var/backups/postgresql/notes-" in run.output
     assert (schema(db), note_count(db)) == before
-    assert {name: _serving(name) for name in _apps()} == release_a
+    assert {name: _serving(name) for name in apps} == release_a
 
 
-def test_a_wrong_database_password_is_caught_by_the_health_gate(release_a):
+def test_a_wrong_database_password_is_caught_by_the_health_gate(apps, release_a):
     run = run_playbook(
         "playbooks/deploy.yml",
         extra_vars={"postgresql_owner_password": "not-the-password", "flaskapp_health_retries": 3},
@@ -101,4 +99,4 @@ def test_a_wrong_database_password_is_caught_by_the_health_gate(release_a):
     assert "password authentication failed" in run.output
     assert "The app serves again." in run.output
     assert "not-the-password" not in run.output
-    assert {name: _serving(name) for name in _apps()} == release_a
+    assert {name: _serving(name) for name in apps} == release_a

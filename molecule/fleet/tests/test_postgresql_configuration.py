@@ -5,7 +5,7 @@ playbook again, as an operator would."""
 
 import pytest
 from app_socket import app_request
-from playbook_run import inventory_groups, run_playbook
+from playbook_run import run_playbook
 
 CONFIGURE = ("--tags", "postgresql_configure")
 SSH_PORT = 22
@@ -46,7 +46,7 @@ def test_a_value_postgresql_rejects_is_put_back_before_anything_applies_it(db, c
     assert _loaded_at(db) == loaded
 
 
-def test_a_change_postgresql_cannot_run_on_is_undone_with_its_certificate(db, conf_dir):
+def test_a_change_postgresql_cannot_run_on_is_undone_with_its_certificate(db, apps, conf_dir):
     before = _configuration(db, conf_dir)
     # A new address (on the host's own loopback, so the certificate is issued again for
     # it) and a port PostgreSQL cannot bind because sshd holds it on every address:
@@ -67,5 +67,5 @@ def test_a_change_postgresql_cannot_run_on_is_undone_with_its_certificate(db, co
     assert "and PostgreSQL runs on them." in run.output
     assert _configuration(db, conf_dir) == before
     # The apps connect again, verifying the certificate they were given.
-    for name in inventory_groups()["app"]:
+    for name in apps:
         assert app_request(name, "/healthz").status == 200

@@ -10,19 +10,14 @@ def site(name, mode="selfsigned", names=("notes.test",)):
     return {"name": name, "server_names": list(names), "tls": {"mode": mode}}
 
 
-def test_a_site_is_its_server_blocks_enabled_by_a_link_and_its_app_servers():
-    found = files.nginx_site_files([site("notes")], {"notes": {"site": "S", "upstream": "U"}})
+def test_a_site_is_its_file_in_sites_available_enabled_by_a_link():
+    found = files.nginx_site_files([site("notes")], {"notes": {"site": "S"}})
     assert found == {
         "files": [
             {"path": "/etc/nginx/sites-available/notes.conf", "content": "S", "notify": ["reload"]},
             {
                 "path": "/etc/nginx/sites-enabled/notes.conf",
                 "src": "/etc/nginx/sites-available/notes.conf",
-                "notify": ["reload"],
-            },
-            {
-                "path": "/etc/nginx/flaskstack/upstreams/notes.conf",
-                "content": "U",
                 "notify": ["reload"],
             },
         ],
@@ -46,10 +41,13 @@ def test_the_operators_key_is_a_secret_and_never_in_an_entry():
     assert certificate in found["files"]
 
 
-def test_only_the_parts_given_have_entries_as_a_drain_gives_the_app_servers_alone():
+def test_only_the_parts_given_have_entries():
     sites = [site("notes"), site("alone")]
-    found = files.nginx_site_files(sites, {"notes": {"upstream": "U"}})
-    assert [e["path"] for e in found["files"]] == ["/etc/nginx/flaskstack/upstreams/notes.conf"]
+    found = files.nginx_site_files(sites, {"notes": {"site": "S"}})
+    assert [e["path"] for e in found["files"]] == [
+        "/etc/nginx/sites-available/notes.conf",
+        "/etc/nginx/sites-enabled/notes.conf",
+    ]
 
 
 def test_self_signed_and_acme_sites_get_a_certificate_made_on_the_host():

@@ -14,7 +14,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 
-from stack_http import post_json, request
+from stack_http import post_json, request, send_json
 
 # What the page links to: its stylesheet, script and images (the app's static files).
 ASSET = re.compile(r'(?:src|href)="(/static/[^"]+)"')
@@ -101,12 +101,13 @@ class Load:
 
 
 class MixedLoad(Load):
-    """Pages, health checks, the notes list and new notes (POST), as users of the app send
-    them; each page's assets are fetched too. `created` maps the title of every note whose
-    POST answered 201 to its id; `attempted` holds the title of every POST sent."""
+    """Pages, health checks, the notes list, new notes (POST), and notes edited (PATCH)
+    then deleted (DELETE), as users of the app send them; each page's assets are fetched
+    too. `created` maps the title of every note whose POST answered 201 and that the load
+    keeps to its id; `attempted` holds the title of every POST sent."""
 
     def __init__(self, container: str, workers: int = 4):
-        steps = [HEALTH, self._page, "/api/notes?limit=20", self._new_note]
+        steps = [HEALTH, self._page, "/api/notes?limit=20", self._new_note, self._edited_note]
         super().__init__(container, steps, workers)
         # Every title starts with this, so the notes of this load can be found in the database.
         self.prefix = f"load {uuid.uuid4().hex[:12]}"
@@ -131,6 +132,21 @@ class MixedLoad(Load):
             with self._lock:
                 self.created[title] = reply.json()["id"]
         return "POST /api/notes", str(reply.status), ""
+
+    def _edited_note(self, container: str):
+        """A note made, edited and deleted: three requests, the first that fails named."""
+        title = f"{self.prefix} scratch {uuid.uuid4().hex}"
+        with self._lock:
+            self.attempted.append(title)
+        made = post_json(container, "/api/notes", {"title": title}, timeout=30)
+        if made.status != 201:
+            return "POST /api/notes (to edit)", str(made.status), ""
+        path = f"/api/notes/{made.json()['id']}"
+        edited = send_json(container, path, {"body": "edited"}, method="PATCH", timeout=30)
+        if edited.status != 200:
+            return f"PATCH {path}", str(edited.status), ""
+        deleted = request(container, path, method="DELETE", timeout=30)
+        return f"DELETE {path}", str(deleted.status), ""
 
     def releases(self) -> set[str]:
         """The releases that answered the health checks."""

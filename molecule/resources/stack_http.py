@@ -101,13 +101,18 @@ def tls_handshake(container: str, context: ssl.SSLContext, server_name: str = "n
         return tls.version(), tls.cipher()[0]
 
 
-def post_json(container: str, path: str, payload, **kwargs) -> Response:
-    """POST a JSON document, as the reference app's page does."""
+def send_json(container: str, path: str, payload, method: str = "POST", **kwargs) -> Response:
+    """Send a JSON document (POST, PATCH), as the reference app's page does."""
     return request(
         container,
         path,
-        method="POST",
+        method=method,
         body=json.dumps(payload).encode(),
         headers={"Content-Type": "application/json"},
         **kwargs,
     )
+
+
+def post_json(container: str, path: str, payload, **kwargs) -> Response:
+    """POST a JSON document."""
+    return send_json(container, path, payload, **kwargs)

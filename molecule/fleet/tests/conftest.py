@@ -41,6 +41,19 @@ def db_address(db, addresses):
 
 
 @pytest.fixture
+def nginx_unreloaded(web):
+    """Fails the test if nginx on the web host reloaded meanwhile: a reload replaces every
+    worker process, so the same workers before and after mean that none happened."""
+
+    def workers() -> str:
+        return instance(web).check_output('pgrep --parent "$(cat /run/nginx.pid)" | sort')
+
+    before = workers()
+    yield
+    assert workers() == before, "nginx on the web host was reloaded"
+
+
+@pytest.fixture
 def answering(web):
     """answering(): the addresses of the app hosts that answer 20 requests sent now."""
 

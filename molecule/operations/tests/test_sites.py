@@ -54,7 +54,7 @@ def test_renamed_app_runs_under_its_own_name(host, app_name):
 
 def test_both_sites_follow_the_renamed_app(host, container, app_name):
     for site in ("notes", "own"):
-        # Each site's app servers, in the file a rolling deploy rewrites.
-        servers = host.file(f"/etc/nginx/flaskstack/upstreams/{site}.conf")
+        # Each site's app servers are in its own file.
+        servers = host.file(f"/etc/nginx/sites-available/{site}.conf")
         assert servers.contains(f"server unix:/run/{app_name}.sock;")
     assert request(container, "/static/style.css").status == 200

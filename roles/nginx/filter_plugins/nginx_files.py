@@ -1,5 +1,5 @@
 """Where each site's files go on the host, as Jinja filters: the guarded_change entries of
-its configuration (tasks/configure.yml, and tasks/drain.yml for the app servers alone) and
+its configuration (tasks/configure.yml) and
 the self-signed certificates made for it (tasks/certificates.yml). The paths live here,
 once. Pure functions, unit-tested in tests/test_nginx_files_filters.py."""
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 SITES_AVAILABLE = "/etc/nginx/sites-available"
 SITES_ENABLED = "/etc/nginx/sites-enabled"
-UPSTREAMS = "/etc/nginx/flaskstack/upstreams"
 TLS = "/etc/nginx/tls"
 # The guarded_change command that makes nginx read its files again.
 RELOAD = "reload"
@@ -17,11 +16,10 @@ def nginx_site_files(sites, texts) -> dict:
     """guarded_change's files and secrets for each of SITES, from TEXTS: {site name: {part:
     text}}, each part rendered or read on the controller (which a filter cannot do).
 
-    Parts: `site` (its server blocks, in sites-available, enabled by a link), `upstream`
-    (its app servers, which a rolling deploy rewrites), and for a site with the operator's
-    own files, `certificate` and `key` (a secret: its content goes in secrets, never in an
-    entry). A part a site has no text for has no entry, so drain.yml hands in the app
-    servers alone. Every entry is one nginx reads: its change reloads nginx."""
+    Parts: `site` (its server blocks and app servers, in sites-available, enabled by a
+    link), and for a site with the operator's own files, `certificate` and `key` (a secret:
+    its content goes in secrets, never in an entry). A part a site has no text for has no
+    entry. Every entry is one nginx reads: its change reloads nginx."""
     files, secrets = [], {}
     for site in sites:
         name, parts = site["name"], texts.get(site["name"], {})
@@ -30,14 +28,6 @@ def nginx_site_files(sites, texts) -> dict:
             files.append({"path": available, "content": parts["site"], "notify": [RELOAD]})
             files.append(
                 {"path": f"{SITES_ENABLED}/{name}.conf", "src": available, "notify": [RELOAD]}
-            )
-        if "upstream" in parts:
-            files.append(
-                {
-                    "path": f"{UPSTREAMS}/{name}.conf",
-                    "content": parts["upstream"],
-                    "notify": [RELOAD],
-                }
             )
         if "certificate" in parts:
             files.append(

@@ -11,7 +11,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def role_module(role: str, name: str, kind: str = "library") -> ModuleType:
     """roles/ROLE/KIND/NAME.py: a module (library) or a filter plugin (filter_plugins)."""
-    path = ROOT / "roles" / role / kind / f"{name}.py"
+    return _load(ROOT / "roles" / role / kind / f"{name}.py")
+
+
+def playbook_module(name: str) -> ModuleType:
+    """playbooks/library/NAME.py: a module the playbooks use."""
+    return _load(ROOT / "playbooks" / "library" / f"{name}.py")
+
+
+def _load(path: Path) -> ModuleType:
+    name = path.stem
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -1,8 +1,10 @@
 """Rolling deploys and rollbacks of the fleet under continuous load through the web host:
-no request fails, only the two releases answer, every page finds its assets, and a
-release that fails on the second app host is undone everywhere."""
+no request fails, nginx is never reloaded, only the two releases answer, every page finds
+its assets, a release that fails on the second app host is undone everywhere, and one
+rollout runs at a time."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from app_variants import APP_VERSION, PROJECT, app_variant
@@ -22,8 +24,20 @@ def sources(tmp_path_factory):
     }
 
 
+# Where playbooks/lock.yml keeps each app host's rollout lock.
+LOCK = "/run/lock/flaskstack-rollout-flaskapp"
+HELD = "Another rollout of flaskapp is under way"
+
+
 def _active(name: str) -> str:
     return instance(name).file("/srv/flaskapp/current").linked_to.rsplit("/", 1)[1]
+
+
+def _wait_for_lock(name: str, seconds: float = 300) -> None:
+    deadline = time.monotonic() + seconds
+    while not instance(name).file(LOCK).is_directory:
+        assert time.monotonic() < deadline, f"no rollout lock on {name} after {seconds} s"
+        time.sleep(0.5)
 
 
 @pytest.fixture
@@ -45,9 +59,20 @@ def load(web, db):
     notes_stored_once(db, running)
 
 
-def test_a_rolling_deploy_fails_no_request(on_release_a, load, web, apps, sources):
-    run = deploy(sources["b"])
+def test_a_rolling_deploy_fails_no_request(
+    on_release_a, nginx_unreloaded, load, web, apps, sources
+):
+    with ThreadPoolExecutor(1) as pool:
+        rollout = pool.submit(deploy, sources["b"])
+        # A rollback started while the deploy runs stops at the lock and says who holds it.
+        _wait_for_lock(apps[0])
+        second = run_playbook("playbooks/rollback.yml")
+        run = rollout.result()
+    assert second.rc != 0 and HELD in second.output, second.output[-3000:]
     assert run.rc == 0, run.output[-3000:]
+    assert not any(instance(name).file(LOCK).exists for name in apps)
+    # Each host accepts the web hosts' connections again: no refusal is left behind.
+    assert all(instance(name).run("nft list table inet flaskapp_drain").rc != 0 for name in apps)
     new = {_active(name) for name in [web, *apps]}
     assert len(new) == 1 and new.pop().startswith("2.1.0-")
     assert load.failures == []
@@ -55,7 +80,9 @@ def test_a_rolling_deploy_fails_no_request(on_release_a, load, web, apps, source
     assert {release.split("-")[0] for release in load.releases()} <= {APP_VERSION, "2.1.0"}
 
 
-def test_a_release_failing_on_the_second_host_is_undone_everywhere(load, apps, sources):
+def test_a_release_failing_on_the_second_host_is_undone_everywhere(
+    nginx_unreloaded, load, apps, sources
+):
     before = {name: _active(name) for name in apps}
     run = deploy(sources["broken_on_app2"], flaskapp_health_retries=3)
     assert run.rc != 0
@@ -65,12 +92,16 @@ def test_a_release_failing_on_the_second_host_is_undone_everywhere(load, apps, s
     assert load.failures == []
 
 
-def test_a_rollback_rolls_the_fleet_back_the_same_way(load, apps):
+def test_a_rollback_rolls_the_fleet_back_the_same_way(nginx_unreloaded, load, apps):
     previous = {
         name: instance(name).file("/srv/flaskapp/previous").linked_to.rsplit("/", 1)[1]
         for name in apps
     }
-    run = run_playbook("playbooks/rollback.yml")
+    # The lock a killed run left on one host: taken over when asked, as the run says.
+    instance(apps[1]).check_output(f"mkdir {LOCK} && echo 'run k1ll3d0' > {LOCK}/owner")
+    run = run_playbook("playbooks/rollback.yml", extra_vars={"flaskapp_break_lock": True})
     assert run.rc == 0, run.output[-3000:]
+    assert "k1ll3d0" in run.output  # the warning names the run it took over from
+    assert not instance(apps[1]).file(LOCK).exists
     assert {name: _active(name) for name in apps} == previous
     assert load.failures == []

@@ -11,6 +11,7 @@ from app_socket import app_request
 from database import notes_stored_once
 from load import MixedLoad
 from playbook_run import instance
+from polling import within
 
 # Seconds the tests give nginx to notice a failed host and then to take it back: a
 # connect timeout, then the fail_timeout of roles/nginx (nginx_upstream_fail_timeout: 5).
@@ -38,20 +39,6 @@ def test_an_app_service_stopped_then_started_fails_no_request(load, apps):
     time.sleep(TAKE_BACK)
     assert load.failures == []
     assert load.total > 50
-
-
-def _healthy_within(container: str, seconds: float) -> bool:
-    """Whether CONTAINER's app answers its health check within SECONDS (it may be booting:
-    no socket yet, or the container not even accepting commands)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if app_request(container, "/healthz").status == 200:
-                return True
-        except Exception:  # booting: every kind of failure means "not yet"
-            pass
-        time.sleep(1)
-    return False
 
 
 def _failures_after(load: MixedLoad, instant: float) -> list[str]:
@@ -90,7 +77,9 @@ def test_an_app_host_that_dies_is_skipped_then_taken_back(load, apps, addresses,
         "the container came back with another address (another container took its own)"
     )
     # Its own health check, through its own socket: through nginx, the other host answers.
-    assert _healthy_within(container, 90), f"{container} did not answer /healthz again"
+    # It may be booting: no socket yet, or the container not even accepting commands.
+    healthy = within(90, lambda: app_request(container, "/healthz").status == 200, interval=1)
+    assert healthy, f"{container} did not answer /healthz again"
     time.sleep(TAKE_BACK)
     if how == "pause":
         # A frozen host accepts connections and never answers: no GET waited for it much

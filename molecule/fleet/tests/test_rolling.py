@@ -11,6 +11,7 @@ from app_variants import APP_VERSION, PROJECT, app_variant
 from database import notes_stored_once
 from load import MixedLoad
 from playbook_run import deploy, instance, run_playbook
+from polling import within
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +32,6 @@ HELD = "Another rollout of flaskapp is under way"
 
 def _active(name: str) -> str:
     return instance(name).file("/srv/flaskapp/current").linked_to.rsplit("/", 1)[1]
-
-
-def _wait_for_lock(name: str, seconds: float = 300) -> None:
-    deadline = time.monotonic() + seconds
-    while not instance(name).file(LOCK).is_directory:
-        assert time.monotonic() < deadline, f"no rollout lock on {name} after {seconds} s"
-        time.sleep(0.5)
 
 
 @pytest.fixture
@@ -65,7 +59,7 @@ def test_a_rolling_deploy_fails_no_request(
     with ThreadPoolExecutor(1) as pool:
         rollout = pool.submit(deploy, sources["b"])
         # A rollback started while the deploy runs stops at the lock and says who holds it.
-        _wait_for_lock(apps[0])
+        assert within(300, lambda: instance(apps[0]).file(LOCK).is_directory), "no lock taken"
         second = run_playbook("playbooks/rollback.yml")
         run = rollout.result()
     assert second.rc != 0 and HELD in second.output, second.output[-3000:]

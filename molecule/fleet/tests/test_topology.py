@@ -3,10 +3,10 @@ hosts and serves the static files itself, and each host's firewall lets in only 
 groups need (test_postgresql.py shows the notes shared)."""
 
 import socket
-import time
 
 import pytest
 from playbook_run import instance
+from polling import within
 from stack_http import request
 
 # Try a TCP connection: argv[1] host, argv[2] port; exit 0 if it opens.
@@ -25,15 +25,6 @@ def test_requests_are_spread_over_both_app_hosts(apps, addresses, answering):
     assert answering() == {addresses[name] for name in apps}
 
 
-def _wait_for(container: str, path: str, status: int, seconds: float = 20) -> int:
-    deadline = time.monotonic() + seconds
-    while True:
-        got = request(container, path).status
-        if got == status or time.monotonic() > deadline:
-            return got
-        time.sleep(0.5)
-
-
 def test_with_every_app_host_down_static_files_still_answer(web, apps):
     for name in apps:
         instance(name).run_expect([0], "systemctl stop flaskapp.socket flaskapp.service")
@@ -47,7 +38,7 @@ def test_with_every_app_host_down_static_files_still_answer(web, apps):
     assert page.status == 502
     assert "flaskstack-maintenance-page" in page.text
     # nginx takes the app hosts back once they answer again.
-    assert _wait_for(web, "/", 200) == 200
+    assert within(20, lambda: request(web, "/").status == 200), "the app hosts were not taken back"
 
 
 @pytest.mark.parametrize(("source", "target", "port"), [("web", "app", 8000), ("app", "db", 5432)])

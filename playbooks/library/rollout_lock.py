@@ -124,11 +124,15 @@ def main() -> None:
     )
     path, owner, params = module.params["path"], module.params["owner"], module.params
     result = {"changed": False, "broken": "", "released": False}
+
+    def held_by(found: str) -> None:
+        module.fail_json(msg=params["held_message"].replace("{holder}", found), **result)
+
     if module.check_mode:
         # A check changes nothing, the lock included; another run's lock is still news.
         found = holder(path)
         if params["state"] == "held" and found not in (None, owner) and not params["force"]:
-            module.fail_json(msg=params["held_message"].replace("{holder}", found), **result)
+            held_by(found)
         module.exit_json(**result)
     if params["state"] == "released":
         result["released"] = release(path, owner)
@@ -136,7 +140,7 @@ def main() -> None:
     try:
         result["broken"] = take(path, owner, params["force"])
     except Held as held:
-        module.fail_json(msg=params["held_message"].replace("{holder}", str(held)), **result)
+        held_by(str(held))
     if result["broken"]:
         module.warn(f"Took over the lock {path} from {result['broken']}.")
     module.exit_json(**result)

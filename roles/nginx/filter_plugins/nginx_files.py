@@ -1,7 +1,7 @@
 """Where each site's files go on the host, as Jinja filters: the guarded_change entries of
-its configuration (tasks/configure.yml) and
-the self-signed certificates made for it (tasks/certificates.yml). The paths live here,
-once. Pure functions, unit-tested in tests/test_nginx_files_filters.py."""
+its configuration (tasks/configure.yml) and the self-signed certificates made for it
+(tasks/certificates.yml). The paths live here, once. Pure functions, unit-tested in
+tests/test_nginx_files_filters.py."""
 
 from __future__ import annotations
 

@@ -22,8 +22,15 @@ def _installed_release() -> str:
         return "unknown"
 
 
+class NotesApp(Flask):
+    """Flask, with each request run again while the database restarts (db.run_waiting)."""
+
+    def dispatch_request(self) -> Any:
+        return db.run_waiting(super().dispatch_request)
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = NotesApp(__name__, instance_relative_config=True)
     app.config.from_mapping(
         SECRET_KEY="dev",
         STATE_DIR=app.instance_path,
@@ -35,6 +42,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # Notes per page of GET /api/notes: a list never grows with the table.
         NOTES_PAGE_SIZE=100,
         MAX_CONTENT_LENGTH=1024 * 1024,
+        # Seconds a request waits for a database that does not answer (a restart) before it
+        # gets 503; None: db.SERVER_WAIT_SECONDS for a database server, 0 for SQLite.
+        DATABASE_WAIT_SECONDS=None,
     )
     app.config.from_prefixed_env()
     for key in _VERBATIM_ENV_KEYS:

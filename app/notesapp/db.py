@@ -4,15 +4,23 @@ SQLite in the state directory by default (one host); any SQLAlchemy URL in DATAB
 (FLASK_DATABASE_URL), such as postgresql+psycopg://..., when several app hosts share
 the data. Only the migrations make and change the schema (`flask --app notesapp db
 upgrade`), never a request.
+
+A database server that restarts (a minor upgrade from Debian, say) drops its connections
+and refuses new ones for a second or two. A request that meets that runs again, for up to
+DATABASE_WAIT_SECONDS, rather than failing (run_waiting); past that it gets a 503 with
+Retry-After (errors.py), never a 500.
 """
 
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context
 from flask.cli import AppGroup
 from sqlalchemy import Engine, create_engine, event, false, func, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from . import migrate
@@ -21,6 +29,12 @@ from .models import Note
 DB_FILENAME = "notes.sqlite3"
 # Several gunicorn workers share a SQLite file; waiting briefly for a lock beats failing.
 SQLITE_BUSY_TIMEOUT_SECONDS = 5
+# How long a request waits for a database server that does not answer, unless
+# DATABASE_WAIT_SECONDS says; and how often it tries again meanwhile.
+SERVER_WAIT_SECONDS = 3
+RETRY_INTERVAL_SECONDS = 0.25
+
+T = TypeVar("T")
 
 
 def database_url(app: Flask) -> str:
@@ -37,12 +51,44 @@ def _write_ahead_log(dbapi_connection, _record) -> None:
     dbapi_connection.execute("PRAGMA journal_mode = WAL")
 
 
+def _note_commit(_connection) -> None:
+    # From here on the data may have changed: running the request again could change it
+    # twice (a POST stored twice), so run_waiting does not.
+    if has_app_context():
+        g.db_commit_sent = True
+
+
 def make_engine(url: str) -> Engine:
     # pre_ping: a connection the database server closed (a restart) is replaced, not failed.
     engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _write_ahead_log)
+    event.listen(engine, "commit", _note_commit)
     return engine
+
+
+def _wait_seconds() -> float:
+    configured = current_app.config["DATABASE_WAIT_SECONDS"]
+    if configured is not None:
+        return float(configured)
+    # SQLite is a file: no server comes back, and its locks have their own timeout.
+    return 0 if engine().dialect.name == "sqlite" else SERVER_WAIT_SECONDS
+
+
+def run_waiting(work: Callable[[], T]) -> T:
+    """WORK(), run again while it cannot reach the database (OperationalError: the server
+    restarts, or dropped the connection), for up to DATABASE_WAIT_SECONDS; then the error
+    stands. Never once a COMMIT was sent, as that may have changed the data. Each try
+    starts from a new session: the failed one's connection is gone."""
+    deadline = time.monotonic() + _wait_seconds()
+    while True:
+        try:
+            return work()
+        except OperationalError:
+            if g.get("db_commit_sent") or time.monotonic() + RETRY_INTERVAL_SECONDS > deadline:
+                raise
+            close_session()
+            time.sleep(RETRY_INTERVAL_SECONDS)
 
 
 def engine() -> Engine:
@@ -71,20 +117,24 @@ def check_storage() -> str | None:
         if not state_dir.is_dir():
             return "state directory is not a directory"
     try:
-        with engine().connect() as connection:
-            revision = migrate.current(connection)
-            if migrate.is_behind(revision):
-                return (
-                    f"database schema is at revision {revision or 'none'}, this release needs "
-                    f"{migrate.head()}: run flask --app notesapp db upgrade"
-                )
-            connection.execute(select(func.count()).select_from(Note)).scalar_one()
-            # A write that changes no row, rolled back: it fails on a read-only database
-            # or a read-only transaction (a standby), where reads still work.
-            connection.execute(update(Note).where(false()).values(title=Note.title))
-            connection.rollback()
+        return run_waiting(_check_database)
     except SQLAlchemyError as e:
         return f"database unusable: {e.__class__.__name__}: {getattr(e, 'orig', e)}"
+
+
+def _check_database() -> str | None:
+    with engine().connect() as connection:
+        revision = migrate.current(connection)
+        if migrate.is_behind(revision):
+            return (
+                f"database schema is at revision {revision or 'none'}, this release needs "
+                f"{migrate.head()}: run flask --app notesapp db upgrade"
+            )
+        connection.execute(select(func.count()).select_from(Note)).scalar_one()
+        # A write that changes no row, rolled back: it fails on a read-only database
+        # or a read-only transaction (a standby), where reads still work.
+        connection.execute(update(Note).where(false()).values(title=Note.title))
+        connection.rollback()
     return None
 
 

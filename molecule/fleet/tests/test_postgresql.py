@@ -1,13 +1,22 @@
 """PostgreSQL holds the notes, the same for every app host, and only the app hosts reach
-it, over TLS. The app hosts have no nginx: each is asked through its own socket."""
+it, over TLS. The app hosts have no nginx: each is asked through its own socket. A
+restart of PostgreSQL under load fails no request."""
 
+import time
 import uuid
 
 import pytest
 from app_socket import app_request
-from database import note_count, sql
+from database import note_count, notes_stored_once, sql
+from load import MixedLoad
 from playbook_run import instance, vaulted
 from stack_http import post_json, request
+
+
+@pytest.fixture
+def cluster(db) -> str:
+    """The systemd unit of the db host's PostgreSQL cluster (postgresql@15-main)."""
+    return db.check_output("systemctl list-units --plain --no-legend 'postgresql@*'").split()[0]
 
 
 def test_postgresql_listens_on_the_private_address_and_localhost_only(db, db_address):
@@ -85,9 +94,8 @@ def test_daily_dump_restores_into_a_scratch_database_with_every_row(db):
         db.run(f"runuser -u postgres -- dropdb --if-exists {scratch}")
 
 
-def test_healthz_fails_while_the_database_is_down(apps, db):
+def test_healthz_fails_while_the_database_is_down(apps, db, cluster):
     app_host = apps[0]
-    cluster = db.check_output("systemctl list-units --plain --no-legend 'postgresql@*'").split()[0]
     db.run_expect([0], f"systemctl stop {cluster}")
     try:
         down = app_request(app_host, "/healthz")
@@ -96,3 +104,19 @@ def test_healthz_fails_while_the_database_is_down(apps, db):
     assert down.status == 503
     assert "database unusable" in down.json()["detail"]
     assert app_request(app_host, "/healthz").status == 200
+
+
+def test_a_postgresql_restart_under_load_fails_no_request(web, db, cluster):
+    # As a minor upgrade from Debian restarts it: the app's requests wait for it (the
+    # reference app's DATABASE_WAIT_SECONDS) and run again; none is answered 5xx.
+    with MixedLoad(web, workers=4) as load:
+        time.sleep(2)
+        restart_started = time.monotonic()
+        db.run_expect([0], f"systemctl restart {cluster}")
+        restart_took = time.monotonic() - restart_started
+        time.sleep(3)
+    slowest = max(o.end - o.start for o in load.overlapping(restart_started, time.monotonic()))
+    took = f"the restart took {restart_took:.1f} s, the slowest request {slowest:.1f} s"
+    assert load.failures == [], took
+    assert load.total > 50
+    notes_stored_once(db, load)

@@ -1,7 +1,7 @@
-"""Rolling deploys and rollbacks of the fleet under continuous load through the web host:
-no request fails, nginx is never reloaded, only the two releases answer, every page finds
-its assets, a release that fails on the second app host is undone everywhere, and one
-rollout runs at a time."""
+"""Rolling deploys, rollbacks and changes of the app's configuration on the fleet under
+continuous load through the web host: no request fails, nginx is never reloaded, only the
+two releases answer, every page finds its assets, a release that fails on the second app
+host is undone everywhere, and one rollout runs at a time."""
 
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -51,6 +51,25 @@ def load(web, db):
         time.sleep(2)
     assert running.total > 100
     notes_stored_once(db, running)
+
+
+def _workers(name: str) -> int:
+    """How many worker processes gunicorn runs on an app host."""
+    host = instance(name)
+    master = host.check_output("systemctl show --property MainPID --value flaskapp.service")
+    return int(host.check_output(f"pgrep --count --parent {master}"))
+
+
+def test_a_change_of_the_app_configuration_fails_no_request(
+    on_release_a, nginx_unreloaded, load, apps, sources
+):
+    # The same release with fewer workers: each host restarts, leaving the rotation first.
+    # (The deploy of the next test brings the default back.)
+    run = deploy(sources["a"], flaskapp_workers=2)
+    assert run.rc == 0, run.output[-3000:]
+    assert {name: _active(name) for name in apps} == on_release_a
+    assert {name: _workers(name) for name in apps} == dict.fromkeys(apps, 2)
+    assert load.failures == []
 
 
 def test_a_rolling_deploy_fails_no_request(

@@ -1,10 +1,13 @@
-"""Import a role's custom module or filter plugin as a plain Python module, for unit tests."""
+"""Import a role's custom module or filter plugin as a plain Python module, and render a
+role's template, for unit tests."""
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
 from types import ModuleType
+
+import jinja2
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,3 +28,15 @@ def _load(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def role_template(role: str, path: str, **variables) -> str:
+    """roles/ROLE/templates/PATH rendered with VARIABLES (every one it uses: undefined
+    fails), and Ansible's `comment` filter for its header."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(ROOT / "roles" / role / "templates"),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    environment.filters["comment"] = lambda text: f"# {text}"
+    return environment.get_template(path).render(ansible_managed="Managed by Ansible", **variables)

@@ -133,3 +133,27 @@ def test_a_configuration_that_fails_says_so_and_when_the_app_is_still_down():
     assert "Release 2.0.0-new with the new configuration failed its health check" in message
     assert "Restored /etc/app/gunicorn.conf.py." in message
     assert "does NOT answer its health check now: see journalctl -u app." in message
+
+
+def test_a_handover_that_fails_says_the_serving_gunicorn_went_on_and_what_the_app_logged():
+    failed = {
+        "failed_step": "handover",
+        "output": "The new gunicorn stopped before its workers all started",
+        "recovered": True,
+        "restored": ["/etc/app/gunicorn.conf.py"],
+    }
+    log = [
+        "Failed to find attribute 'no_such_factory' in 'notesapp'.",
+        "[2026-12-02 18:31:47 +0000] [31103] [ERROR] Reason: App failed to load.",
+    ]
+    context = {**CONTEXT, "replaced": "2.0.0-new", "restored": failed["restored"], "log": log}
+    message = switch.flaskapp_switch_failure(failed, context)
+    assert message.startswith(
+        "Release 2.0.0-new with the new configuration did not start, and the gunicorn"
+        " serving before went on (The new gunicorn stopped before its workers all started)."
+    )
+    assert (
+        "The app logged: Failed to find attribute 'no_such_factory' in 'notesapp'."
+        " / Reason: App failed to load." in message
+    )
+    assert message.endswith("The app serves again.")

@@ -1,7 +1,7 @@
 """`make demo`, what it tells the user to type, `make demo` again, a changed app setting,
-then `make demo-down`: the README's first command, typed in the checkout as a newcomer types
-it, on the layout they get (one host carrying web, app and SQLite, the firewall on, SSH
-through the port Docker forwards)."""
+a restart of the app (`systemctl reload`), then `make demo-down`: the README's first
+command, typed in the checkout as a newcomer types it, on the layout they get (one host
+carrying web, app and SQLite, the firewall on, SSH through the port Docker forwards)."""
 
 import json
 import re
@@ -23,6 +23,9 @@ from conftest import (
 # A user changes an app setting and runs site.yml again (ansible.cfg's inventory is the demo).
 CHANGED_SETTING = ".venv/bin/ansible-playbook site.yml -e flaskapp_workers=3"
 WORKERS = "pgrep -c -P $(systemctl show -p MainPID --value flaskapp.service)"
+# The restart the README gives, typed on the host: a new gunicorn takes over.
+RELOAD = "systemctl reload flaskapp"
+MAIN_PID = "systemctl show -p MainPID --value flaskapp.service"
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +75,22 @@ def test_a_changed_app_setting_restarts_the_same_release(demo, log_dir):
     workers = typed(f"{_ssh(demo)} '{WORKERS}'", log_dir, timeout=60)
     assert workers.output.split()[-1:] == ["3"], workers.output
     assert _release() == release
+
+
+def _on_the_host(demo, log_dir, command: str) -> str:
+    """COMMAND's last word of output, run through the ssh command make demo printed."""
+    run = typed(f"{_ssh(demo)} '{command}'", log_dir, timeout=120)
+    assert_succeeded(run, command)
+    return run.output.split()[-1] if run.output.split() else ""
+
+
+def test_systemctl_reload_hands_over_to_a_new_gunicorn_on_the_same_release(demo, log_dir):
+    release, before = _release(), _on_the_host(demo, log_dir, MAIN_PID)
+    _on_the_host(demo, log_dir, RELOAD)
+    after = _on_the_host(demo, log_dir, MAIN_PID)
+    assert after not in {before, "0"}
+    assert _release() == release
+    assert_serves(state("state.json")["urls"][0], *PAGES[0])
 
 
 def test_make_demo_down_removes_everything_it_made(demo, log_dir):

@@ -178,7 +178,9 @@ def test_breaking_configuration_change_is_put_back(history, sources):
     history("b")
     before = {name: _serving(name) for name in scenario_hosts()}
     output = _failing_deploy(sources["b"], flaskapp_wsgi_app="notesapp:no_such_factory()")
-    assert "with the new configuration failed its health check" in output
+    # The new gunicorn's workers cannot load the app: the one serving never stopped.
+    assert "with the new configuration did not start" in output
+    assert "no_such_factory" in output  # what the app logged
     assert f"Restored /etc/{APP}/gunicorn.conf.py" in output
     for name, release in before.items():
         host = instance(name)

@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import re
 
-_LOGGED_ERROR = re.compile(r"(Error|Exception|Reason):")
+# A traceback's last line, gunicorn's reason, or gunicorn's words for an app it cannot load.
+_LOGGED_ERROR = re.compile(r"(Error|Exception|Reason):|^Failed to ")
 # gunicorn's "[2026-12-02 07:30:31 +0000] [1064] [ERROR] " before its own lines.
 _GUNICORN_PREFIX = re.compile(r"^\[[^]]*\] \[\d+\] \[[A-Z]+\] ")
+
+
+# The steps where the app itself ran, and its log says why it failed.
+APP_STEPS = ("check", "handover")
 
 
 def _last_errors(log: list[str], count: int = 3) -> list[str]:
@@ -37,11 +42,15 @@ def flaskapp_switch_failure(failed: dict, context: dict) -> str:
     # A traceback says what went wrong at its end.
     cause = cause if len(cause) <= 1500 else "..." + cause[-1500:]
     failed_at = step or context["failed_task"]
-    how = "failed its health check" if step == "check" else f'failed at "{failed_at}"'
+    how = {
+        "check": "failed its health check",
+        # The handover stops a new gunicorn that fails before the serving one stops.
+        "handover": "did not start, and the gunicorn serving before went on",
+    }.get(step, f'failed at "{failed_at}"')
     what = "" if switching else " with the new configuration"
     parts = [f"Release {release}{what} {how} ({cause})."]
     errors = _last_errors(context.get("log") or [])
-    if errors and step == "check":
+    if errors and step in APP_STEPS:
         parts.append(f"The app logged: {' / '.join(errors)}.")
     restored = list(context.get("restored") or [])
     # Without a failed step of guarded_change's, the failure came before the restart (the

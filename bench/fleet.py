@@ -132,11 +132,14 @@ def windows(samples: list, steady: tuple[float, float], deploy: tuple[float, flo
             "failures": dict(sorted(failures.items())),
             "p50_ms": percentile(latencies, 0.50),
             "p99_ms": percentile(latencies, 0.99),
+            "max_ms": max(latencies),
         }
     return result
 
 
-def _load(site: str, out: str, rate: float, max_seconds: float) -> subprocess.Popen:
+def start_load(site: str, out: str, rate: float, max_seconds: float) -> subprocess.Popen:
+    """bench/loadgen.py in the load generator's container: RATE requests a second of PATHS
+    to SITE, one line per request in OUT there (see stop_load)."""
     docker("cp", str(Path(__file__).with_name("loadgen.py")), f"{CLIENT}:/tmp/loadgen.py")
     exec_(CLIENT, "rm", "-f", out, out + ".pid")
     return subprocess.Popen(
@@ -158,7 +161,8 @@ def _load(site: str, out: str, rate: float, max_seconds: float) -> subprocess.Po
     )
 
 
-def _stop(load: subprocess.Popen, out: str) -> list:
+def stop_load(load: subprocess.Popen, out: str) -> list:
+    """Stop the load and read its requests: [scheduled start, latency, status, path] each."""
     exec_(CLIENT, "sh", "-c", f"kill -TERM $(cat {out}.pid)")
     load.wait(timeout=60)
     return [json.loads(line) for line in exec_(CLIENT, "cat", out).splitlines() if line]
@@ -173,7 +177,7 @@ def _deploy_under_load(
 ) -> dict:
     """A steady window of the load, then the deploy of VARIANT under it: the windows'
     latencies and failures, the deploy's run and the timeline for the plot."""
-    load = _load(site, out, rate, steady_seconds + 900)
+    load = start_load(site, out, rate, steady_seconds + 900)
     time.sleep(2)  # connections open, the first requests answered
     steady_from = time.time()
     time.sleep(steady_seconds)
@@ -181,7 +185,7 @@ def _deploy_under_load(
     run = _deploy(inventory, variant)
     deploy_to = time.time()
     time.sleep(2)
-    samples = _stop(load, out)
+    samples = stop_load(load, out)
     return {
         **windows(samples, (steady_from, deploy_from), (deploy_from, deploy_to)),
         "run": run,

@@ -40,6 +40,11 @@ FIGURES = [
     ("steady_p99_ms", "p99 latency, steady load (ms)", None, None),
     ("deploy_p99_ms", "p99 latency, during the deploy (ms)", None, None),
     ("deploy_failed", "failed requests of the load during the deploy", 0, "max"),
+    ("restart_p99_ratio", "p99 latency: two reloads of the app (handover) ÷ steady", 2, "max"),
+    ("restart_max_ms", "slowest request of those reloads (ms)", 1000, "max"),
+    ("restart_failed", "failed requests of the load during those reloads", 0, "max"),
+    ("plain_restart_p99_ratio", "p99 latency: two systemctl restarts ÷ steady", None, None),
+    ("plain_restart_max_ms", "slowest request of those restarts (ms)", None, None),
     ("wheelhouse_ratio", "wheelhouse build: cold ÷ warm cache", None, None),
 ]
 

@@ -4,7 +4,7 @@
     .venv/bin/python bench/run.py --quick    # every code path once (about four minutes)
 
 Brings up its hosts (bench/hosts.py), measures (wheelhouse.py, converge.py, serving.py,
-fleet.py), writes latest.json, report.md and PNG plots (report.py) to bench/results/
+restarts.py, fleet.py), writes latest.json, report.md and PNG plots (report.py) to bench/results/
 (the quick mode to .bench/quick/), prints the table, and removes its containers.
 No figure is asserted: a benchmark reports, the reader judges.
 """
@@ -27,6 +27,7 @@ import converge  # noqa: E402
 import fleet  # noqa: E402
 import hosts  # noqa: E402
 import report  # noqa: E402
+import restarts  # noqa: E402
 import serving  # noqa: E402
 import wheelhouse  # noqa: E402
 
@@ -122,6 +123,9 @@ def main() -> int:
         for name in ("bench.test", "plain.bench.test"):
             hosts.add_host_name(name, converge.SINGLE)
         figures.update(serving.measure(converge.SINGLE, runs, seconds))
+
+        step(f"One host: two reloads and two restarts of the app under load, {runs} run(s)")
+        figures.update(restarts.measure(runs, converge.SINGLE, "bench.test", seconds))
 
         if args.quick:
             # The deploy's code path on the host already there: a fleet takes minutes to build.

@@ -132,9 +132,11 @@ def test_deploy_windows_split_requests_by_their_scheduled_start():
         "failures": {},
         "p50_ms": 10.0,
         "p99_ms": 10.0,
+        "max_ms": 10.0,
     }
     assert result["deploy"]["failed"] == 2
     assert result["deploy"]["p99_ms"] == 2000.0
+    assert result["deploy"]["max_ms"] == 2000.0
     with pytest.raises(ValueError, match="no request"):
         fleet.windows(samples, (100, 200), (10, 20))
 

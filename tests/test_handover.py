@@ -61,7 +61,7 @@ class App:
     """A gunicorn of the role's configuration, in DIRECTORY: releases/NAME/{app.py, venv},
     `current`, a runtime directory, and the notify socket's messages in `notified`."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, **settings):
         self.directory = directory
         self.socket = str(directory / "app.sock")
         self.runtime = directory / "run"
@@ -90,6 +90,7 @@ class App:
             "_flaskapp_socket": self.socket,
             "_flaskapp_config_dir": str(directory),
             "_flaskapp_handover_command": str(directory / "handover"),
+            **settings,
         }
         self.config = directory / "gunicorn.conf.py"
         self.config.write_text(
@@ -155,11 +156,16 @@ class App:
             timeout=60,
         )
 
-    def get(self) -> str:
+    def connect(self) -> http.client.HTTPConnection:
+        """An HTTP/1.1 connection to the app's socket, kept alive as nginx keeps its own."""
         connection = http.client.HTTPConnection("localhost", timeout=10)
         connection.sock = socket.socket(socket.AF_UNIX)
         connection.sock.settimeout(10)
         connection.sock.connect(self.socket)
+        return connection
+
+    def get(self) -> str:
+        connection = self.connect()
         connection.request("GET", "/")
         response = connection.getresponse()
         body = response.read().decode()
@@ -252,3 +258,39 @@ def test_a_release_that_cannot_load_never_stops_the_serving_one(app):
     assert set(stream.answers) == {"200 r1"}
     assert app.master() == old
     assert app.get() == "200 r1"
+
+
+def test_a_stopping_gthread_worker_outlasts_the_idle_connections_nginx_keeps(tmp_path):
+    """With a threaded worker class nginx keeps connections to the app alive. A worker
+    that stops (a handover, a restart, max_requests) must never close one that nginx may
+    still pick from its pool: a request sent as the close arrives fails, and nginx may not
+    send a POST again. The role has nginx drop an idle connection after
+    _flaskapp_upstream_idle_seconds; a stopping worker of the gunicorn it installs keeps
+    each one open longer, and answers a request on it with "Connection: close"."""
+    role_vars = yaml.safe_load((ROOT / "roles/flaskapp/vars/main.yml").read_text())
+    nginx_idle = int(role_vars["_flaskapp_upstream_idle_seconds"])
+    app = App(tmp_path, flaskapp_worker_class="gthread", flaskapp_threads=2, flaskapp_keepalive=5)
+    idle, answered = app.connect(), app.connect()
+    try:
+        for connection in (idle, answered):
+            connection.request("GET", "/")
+            response = connection.getresponse()
+            assert (response.status, response.read()) == (200, b"r1")
+            assert response.getheader("Connection", "").lower() != "close"
+        last_used = time.monotonic()
+        os.kill(app.master(), signal.SIGTERM)
+        # The stopping worker still answers on a kept-alive connection once nginx could
+        # last have used it, and tells nginx not to use it again.
+        time.sleep(nginx_idle)
+        answered.request("GET", "/")
+        response = answered.getresponse()
+        assert (response.status, response.read()) == (200, b"r1")
+        assert response.getheader("Connection", "").lower() == "close"
+        # The idle one stays open past the time nginx would have dropped it itself.
+        assert idle.sock.recv(1) == b""
+        lingered = time.monotonic() - last_used
+        assert lingered >= nginx_idle + 0.5, f"closed {lingered:.2f} s after its last answer"
+    finally:
+        idle.close()
+        answered.close()
+        app.stop()

@@ -190,8 +190,10 @@ class App:
 
 
 @pytest.fixture
-def app(tmp_path):
-    started = App(tmp_path)
+def app(request, tmp_path):
+    """A running App; a test changes the role's settings with
+    @pytest.mark.parametrize("app", [{VARIABLE: VALUE}], indirect=True)."""
+    started = App(tmp_path, **getattr(request, "param", {}))
     yield started
     started.stop()
 
@@ -260,7 +262,12 @@ def test_a_release_that_cannot_load_never_stops_the_serving_one(app):
     assert app.get() == "200 r1"
 
 
-def test_a_stopping_gthread_worker_outlasts_the_idle_connections_nginx_keeps(tmp_path):
+@pytest.mark.parametrize(
+    "app",
+    [{"flaskapp_worker_class": "gthread", "flaskapp_threads": 2, "flaskapp_keepalive": 5}],
+    indirect=True,
+)
+def test_a_stopping_gthread_worker_outlasts_the_idle_connections_nginx_keeps(app):
     """With a threaded worker class nginx keeps connections to the app alive. A worker
     that stops (a handover, a restart, max_requests) must never close one that nginx may
     still pick from its pool: a request sent as the close arrives fails, and nginx may not
@@ -269,7 +276,6 @@ def test_a_stopping_gthread_worker_outlasts_the_idle_connections_nginx_keeps(tmp
     each one open longer, and answers a request on it with "Connection: close"."""
     role_vars = yaml.safe_load((ROOT / "roles/flaskapp/vars/main.yml").read_text())
     nginx_idle = int(role_vars["_flaskapp_upstream_idle_seconds"])
-    app = App(tmp_path, flaskapp_worker_class="gthread", flaskapp_threads=2, flaskapp_keepalive=5)
     idle, answered = app.connect(), app.connect()
     try:
         for connection in (idle, answered):
@@ -293,4 +299,3 @@ def test_a_stopping_gthread_worker_outlasts_the_idle_connections_nginx_keeps(tmp
     finally:
         idle.close()
         answered.close()
-        app.stop()

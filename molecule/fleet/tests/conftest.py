@@ -1,6 +1,7 @@
 """Fixtures of the fleet scenario: its hosts by group, and their private addresses."""
 
 import uuid
+from collections import Counter
 
 import pytest
 from playbook_run import instance, inventory_groups
@@ -55,15 +56,16 @@ def nginx_unreloaded(web):
 
 @pytest.fixture
 def answering(web):
-    """answering(): the addresses of the app hosts that answer 20 requests sent now."""
+    """answering(requests=20): how many of that many requests sent now each app host
+    answered, by its address."""
 
-    def ask() -> set[str]:
+    def ask(requests: int = 20) -> Counter[str]:
         marker = f"probe-{uuid.uuid4()}"
-        for _ in range(20):
+        for _ in range(requests):
             request(web, "/api/notes", headers={"User-Agent": marker})
         log = instance(web).check_output(f"grep -F {marker} /var/log/nginx/access.log")
         # ua=ADDRESS:PORT names the app server that answered (roles/nginx's log format).
         upstreams = [part.removeprefix("ua=") for part in log.split() if part.startswith("ua=")]
-        return {upstream.rsplit(":", 1)[0] for upstream in upstreams}
+        return Counter(upstream.rsplit(":", 1)[0] for upstream in upstreams)
 
     return ask

@@ -186,7 +186,11 @@ class App:
         self._log.close()
 
     def _masters(self) -> set[int]:
-        return {self.master()} - {0}
+        """Every master that may still run: the pidfile's and the last one a handover
+        started, which may not have renamed its pidfile yet (then the pidfile is gone)."""
+        started = self.runtime / "handover"
+        last = int(started.read_text()) if started.exists() else 0
+        return {self.master(), last} - {0}
 
 
 @pytest.fixture

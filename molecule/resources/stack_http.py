@@ -30,8 +30,12 @@ def published_port(container: str, port: int) -> int:
     return int(out.splitlines()[0].rsplit(":", 1)[1])
 
 
+@functools.cache
 def insecure_context() -> ssl.SSLContext:
-    """A client context that accepts the self-signed test certificate."""
+    """A client context that accepts the self-signed test certificate. One for the whole
+    run, shared by every request (wrapping a socket leaves it as it was; no caller changes
+    it): making one reads the system's CA bundle, about 30 ms of CPU, several times what
+    the request itself costs the client, and the load tests send dozens a second."""
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE

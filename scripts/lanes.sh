@@ -15,6 +15,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 logs=.cache/lanes
 mkdir -p "$logs"
+# A lane that dies before it ends writes no status: never read the last run's.
+rm -f "$logs"/*.status
 
 names=()
 for lane in "$@"; do
@@ -33,8 +35,8 @@ wait
 
 failed=0
 for name in "${names[@]}"; do
-  read -r status took <"$logs/$name.status"
-  if [ "$status" -eq 0 ]; then
+  read -r status took <"$logs/$name.status" 2>/dev/null || status=killed took=?
+  if [ "$status" = 0 ]; then
     echo "==> lane $name: passed in $took s"
   else
     failed=1

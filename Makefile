@@ -49,15 +49,7 @@ commands: venv images ## The README's commands typed as a user types them: demo,
 molecule: venv images ## Every Molecule scenario (SCENARIOS="default" to pick)
 	@scripts/molecule-scenarios.sh $(SCENARIOS)
 
-# make test runs the rest in two lanes at once (scripts/lanes.sh says why), of about the
-# same length: the fleet's and the ACME CA's scenarios in one; the bench's quick mode, the
-# README's commands and every other scenario in the other.
-LANE1_SCENARIOS := fleet acme
-
-test: lint unit venv images ## Everything CI runs: lint, unit tests, then in two lanes the bench's quick mode, the README's commands, Molecule
-	@scripts/lanes.sh \
-	  "lane1=$(MAKE) --no-print-directory molecule SCENARIOS='$(filter $(LANE1_SCENARIOS),$(SCENARIOS))'" \
-	  "lane2=$(MAKE) --no-print-directory bench-quick commands molecule SCENARIOS='$(filter-out $(LANE1_SCENARIOS),$(SCENARIOS))'"
+test: lint unit bench-quick commands molecule ## Everything CI runs: lint, unit tests, the bench's quick mode, the README's commands, Molecule
 	@echo "==> make test: all green"
 
 bench: venv images ## The benchmark suite: bench/results/ and the table (about 35 min; not in make test)

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request, url
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
-from .db import get_session
+from .db import commit, get_session
 from .models import Note
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -98,7 +98,7 @@ def create_note() -> tuple[Response, int, dict[str, str]]:
     )
     session = get_session()
     session.add(note)
-    session.commit()
+    commit()
     # _external so the proxied scheme and host (via ProxyFix) appear in the Location header.
     location = url_for("api.get_note", note_id=note.id, _external=True)
     return jsonify(note.as_dict()), 201, {"Location": location}
@@ -151,7 +151,7 @@ def edit_note(note_id: int) -> Response:
     if "body" in data:
         note.body = _string_field(data, "body", config["NOTE_BODY_MAX"], required=False)
     note.updated_at = _now()
-    get_session().commit()
+    commit()
     return jsonify(note.as_dict())
 
 
@@ -159,5 +159,5 @@ def edit_note(note_id: int) -> Response:
 def delete_note(note_id: int) -> tuple[str, int]:
     session = get_session()
     session.delete(_note_or_404(note_id))
-    session.commit()
+    commit()
     return "", 204

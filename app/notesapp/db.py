@@ -8,7 +8,9 @@ upgrade`), never a request.
 A database server that restarts (a minor upgrade from Debian, say) drops its connections
 and refuses new ones for a second or two. A request that meets that runs again, for up to
 DATABASE_WAIT_SECONDS, rather than failing (run_waiting); past that it gets a 503 with
-Retry-After (errors.py), never a 500.
+Retry-After (errors.py), never a 500. A request whose COMMIT was on its way when the
+connection went is not run again blindly (it could store a note twice): on PostgreSQL
+commit() asks the server, once it answers, whether that transaction committed.
 """
 
 import time
@@ -19,7 +21,7 @@ from typing import TypeVar
 import click
 from flask import Flask, current_app, g, has_app_context
 from flask.cli import AppGroup
-from sqlalchemy import Engine, create_engine, event, false, func, select, update
+from sqlalchemy import Engine, create_engine, event, false, func, select, text, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -78,9 +80,10 @@ def _wait_seconds() -> float:
 def run_waiting(work: Callable[[], T]) -> T:
     """WORK(), run again while it cannot reach the database (OperationalError: the server
     restarts, or dropped the connection), for up to DATABASE_WAIT_SECONDS; then the error
-    stands. Never once a COMMIT was sent, as that may have changed the data. Each try
-    starts from a new session: the failed one's connection is gone."""
-    deadline = time.monotonic() + _wait_seconds()
+    stands. Never once a COMMIT was sent, as that may have changed the data (unless
+    commit() learnt that it did not). Each try starts from a new session: the failed
+    one's connection is gone."""
+    deadline = g.db_deadline = time.monotonic() + _wait_seconds()
     while True:
         try:
             return work()
@@ -105,6 +108,56 @@ def close_session(_exc: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def commit() -> None:
+    """COMMIT the request's session. If the connection is lost while the COMMIT is on its
+    way (the server restarting), whether it arrived is unknown: on PostgreSQL this asks
+    the server, once it answers again within the request's wait, what became of the
+    transaction (pg_xact_status). Committed: the request goes on as if nothing happened,
+    with the objects as they were sent. Aborted: the error stands and the request runs
+    again (run_waiting), as nothing was changed. Otherwise, and on SQLite, the error
+    stands: a 503, the request not run again."""
+    session = get_session()
+    transaction = None
+    if engine().dialect.name == "postgresql":
+        # Gives the transaction its id now if its writes have not yet (one round trip).
+        transaction = session.scalar(text("SELECT pg_current_xact_id()::text"))
+    try:
+        session.commit()
+    except OperationalError:
+        if transaction is None:
+            raise
+        # Detached, the objects keep what they held: the response is made from them.
+        session.expunge_all()
+        close_session()
+        outcome = _transaction_outcome(transaction)
+        if outcome == "committed":
+            return
+        if outcome == "aborted":
+            g.db_commit_sent = False
+        raise
+
+
+def _transaction_outcome(transaction: str) -> str | None:
+    """'committed' or 'aborted', as the server tells once it answers, or None if it does
+    not before the request's deadline (run_waiting) or no longer knows the transaction."""
+    deadline = g.get("db_deadline", time.monotonic())
+    while True:
+        try:
+            with engine().connect() as connection:
+                outcome = connection.scalar(
+                    text("SELECT pg_xact_status(CAST(:transaction AS xid8))"),
+                    {"transaction": transaction},
+                )
+            # "in progress": the backend that holds it has not yet seen its client go.
+            if outcome != "in progress":
+                return outcome
+        except OperationalError:
+            pass
+        if time.monotonic() + RETRY_INTERVAL_SECONDS > deadline:
+            return None
+        time.sleep(RETRY_INTERVAL_SECONDS)
 
 
 def check_storage() -> str | None:

@@ -1,16 +1,21 @@
 """PostgreSQL holds the notes, the same for every app host, and only the app hosts reach
 it, over TLS. The app hosts have no nginx: each is asked through its own socket. A
-restart of PostgreSQL under load fails no request."""
+restart of PostgreSQL under load fails no request, nor a write whose COMMIT the server
+cut off."""
 
+import contextlib
+import functools
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from app_socket import app_request
 from database import note_count, notes_stored_once, sql
 from load import MixedLoad
 from playbook_run import instance, vaulted
-from stack_http import post_json, request
+from polling import within
+from stack_http import post_json, request, send_json
 
 
 @pytest.fixture
@@ -120,3 +125,39 @@ def test_a_postgresql_restart_under_load_fails_no_request(web, db, cluster):
     assert load.failures == [], took
     assert load.total > 50
     notes_stored_once(db, load)
+
+
+@contextlib.contextmanager
+def commits_held(db):
+    """Within, every COMMIT on the db host waits (for a synchronous standby that does not
+    exist), as one does that the server is about to cut off; after it, none waits."""
+    sql(db, "ALTER SYSTEM SET synchronous_standby_names = 'nobody'")
+    sql(db, "SELECT pg_reload_conf()")
+    try:
+        yield
+    finally:
+        sql(db, "ALTER SYSTEM RESET synchronous_standby_names")
+        sql(db, "SELECT pg_reload_conf()")
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_a_write_whose_commit_the_server_cut_off_is_answered_as_it_ended(web, db, method):
+    # The moment a restart can pick: the COMMIT sent, its connection gone before the answer.
+    # The transaction committed (PostgreSQL warns so as it cuts it off), so the app must
+    # answer as for any write that succeeded: neither a 503 nor a second run storing it twice.
+    title = f"cut off {uuid.uuid4().hex}"
+    if method == "PATCH":
+        note_id = post_json(web, "/api/notes", {"title": title}).json()["id"]
+        path, payload = f"/api/notes/{note_id}", {"body": "edited"}
+        write = functools.partial(send_json, web, path, payload, method="PATCH")
+    else:
+        write = functools.partial(post_json, web, "/api/notes", {"title": title})
+    held = "SELECT pid FROM pg_stat_activity WHERE wait_event = 'SyncRep'"
+    with ThreadPoolExecutor(1) as pool, commits_held(db):
+        sent = pool.submit(write)
+        assert within(20, lambda: sql(db, held)), "no COMMIT waited"
+        sql(db, f"SELECT pg_terminate_backend(pid) FROM ({held}) AS cut")
+        reply = sent.result(timeout=30)
+    assert reply.status == {"POST": 201, "PATCH": 200}[method], reply.text
+    stored = sql(db, f"SELECT id || '|' || body FROM notes WHERE title = '{title}'")
+    assert stored == [f"{reply.json()['id']}|{'edited' if method == 'PATCH' else ''}"]

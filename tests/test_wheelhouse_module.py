@@ -267,3 +267,21 @@ def test_cache_records_are_written_whole_or_not_at_all(tmp_path):
     wheelhouse.write_atomically(str(record), '{"release": "b"}')
     assert json.loads(record.read_text()) == {"release": "b"}
     assert [p.name for p in tmp_path.iterdir()] == ["inputs.json"]
+
+
+def test_the_static_files_ship_as_one_archive_owned_by_root(tmp_path):
+    wheel = make_wheel(
+        tmp_path,
+        {"demo/__init__.py": "", "demo/static/app.js": "js", "demo/static/img/logo.svg": "svg"},
+    )
+    cache = tmp_path / "cache"
+    args = {"source": str(wheel), "dest": str(cache), "python_version": "3.13"}
+    built = run_module(**args, architecture="x86_64", dependencies=False, static_dir="demo/static")
+    assert built["static_archive"] == built["static"] + ".tar"
+    with tarfile.open(built["static_archive"]) as archive:
+        members = {m.name: (m.uname, m.uid, oct(m.mode)) for m in archive.getmembers()}
+    assert members == {
+        "app.js": ("root", 0, "0o644"),
+        "img": ("root", 0, "0o755"),
+        "img/logo.svg": ("root", 0, "0o644"),
+    }

@@ -79,6 +79,10 @@ static:
   description: Directory of the release's static files on the controller; "" without static_dir.
   type: str
   returned: success
+static_archive:
+  description: The static files in one tar (I(static) with C(.tar) appended); "" without static_dir.
+  type: str
+  returned: success
 version:
   description: The app's version, from its wheel.
   type: str
@@ -252,17 +256,26 @@ def extract_static(app_wheel, static_dir, dest):
     return bool(names)
 
 
+def _owned_by_root(member):
+    """A member as the hosts keep it: root's, readable by all (the controller's own user
+    and umask do not travel)."""
+    member.uid = member.gid = 0
+    member.uname = member.gname = "root"
+    member.mode = 0o755 if member.isdir() else 0o644
+    return member
+
+
 def pack(path):
-    """The wheels of PATH in one tar beside it, made once. Wheels are zip files already, so
-    the tar is not compressed; shipping one file costs one transfer instead of round trips
-    per file (the copy module's way with a directory)."""
+    """The files of PATH (the wheels, or the static files) in one tar beside it, made once.
+    Wheels are zip files already, so the tar is not compressed; shipping one file costs one
+    transfer instead of round trips per file (the copy module's way with a directory)."""
     archive = path + ".tar"
     if not os.path.isfile(archive):
         # Staged under a name of its own: two runs on one controller may pack at once.
         staged = f"{archive}.{os.getpid()}.part"
         with tarfile.open(staged, "w") as tar:
             for name in sorted(os.listdir(path)):
-                tar.add(os.path.join(path, name), arcname=name)
+                tar.add(os.path.join(path, name), arcname=name, filter=_owned_by_root)
         os.replace(staged, archive)
     return archive
 
@@ -425,6 +438,7 @@ def main():
         if os.path.isdir(result["path"]):
             # Builds cached before archives existed get theirs now.
             result["archive"] = pack(result["path"])
+            result["static_archive"] = pack(result["static"]) if result["static"] else ""
             module.exit_json(changed=False, **result)
 
     params = module.params
@@ -449,6 +463,7 @@ def main():
         "path": path,
         "archive": pack(path),
         "static": static,
+        "static_archive": pack(static) if static else "",
         "project": project,
         "wheel": wheel,
         "installer": installer,

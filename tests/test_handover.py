@@ -24,14 +24,25 @@ from library import ROOT, role_template
 BIN = Path(sys.executable).parent
 WORKERS = 2
 
-# Each release serves its own name; "broken" cannot be imported.
+# Each release serves its own name, and notes in DIRECTORY/events when a worker has
+# loaded it and when a worker is warmed up (flaskapp_warmup_paths); "broken" cannot be
+# imported.
+RELEASE = """
+import os, time
+EVENTS = os.path.join(os.path.dirname(__file__), "..", "..", "events")
+def note(what):
+    with open(EVENTS, "a") as events:
+        events.write(f"{{time.monotonic()}} {{os.getpid()}} {{what}}\\n")
+note("loaded {name}")
+def application(environ, start_response):
+    if environ["PATH_INFO"] == "/warm":
+        note("warmed {name}")
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"{name}"]
+"""
 APPS = {
-    "r1": "def application(environ, start_response):\n"
-    "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
-    "    return [b'r1']\n",
-    "r2": "def application(environ, start_response):\n"
-    "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
-    "    return [b'r2']\n",
+    "r1": RELEASE.format(name="r1"),
+    "r2": RELEASE.format(name="r2"),
     "broken": "raise RuntimeError('this release is broken on purpose')\n",
 }
 
@@ -85,6 +96,7 @@ class App:
             "flaskapp_max_requests": 0,
             "flaskapp_max_requests_jitter": 0,
             "flaskapp_release_env_var": "",
+            "flaskapp_warmup_paths": ["/warm"],
             "_flaskapp_current": str(directory / "current"),
             "_flaskapp_runtime_dir": str(self.runtime),
             "_flaskapp_socket": self.socket,
@@ -122,7 +134,7 @@ class App:
             stderr=self._log,
         )
         deadline = time.monotonic() + 30
-        while self.booted(self.process.pid) < WORKERS:
+        while self.booted(self.process.pid) < variables["flaskapp_workers"]:
             assert time.monotonic() < deadline, self.log()
             time.sleep(0.05)
 
@@ -132,6 +144,12 @@ class App:
                 self.notified.append(self._notify.recv(4096).decode())
             except TimeoutError:
                 continue
+
+    def events(self, release: str) -> list[tuple[float, int, str]]:
+        """(time, worker PID, "loaded" or "warmed") for each event of RELEASE's workers."""
+        lines = (self.directory / "events").read_text().splitlines()
+        rows = [line.split() for line in lines]
+        return [(float(at), int(pid), what) for at, pid, what, name in rows if name == release]
 
     def link(self, release: str) -> None:
         link = self.directory / "current.new"
@@ -251,6 +269,25 @@ def test_a_new_release_takes_over_with_no_failed_request(app):
     app.link("r1")
     assert app.handover().returncode == 0
     assert app.get() == "200 r1"
+
+
+@pytest.mark.parametrize("app", [{"flaskapp_workers": 3}], indirect=True)
+def test_a_new_gunicorn_boots_its_workers_one_by_one_each_warmed_up(app):
+    """Beside the serving workers, the new ones load the app one after another (on this
+    machine's CPUs, but one spare for the serving ones), and each answers its warm-up
+    requests before it counts as booted."""
+    app.link("r2")
+    done = app.handover()
+    assert done.returncode == 0, done.stderr + app.log()
+    events = app.events("r2")
+    workers = sorted({pid for _, pid, _ in events})
+    assert len(workers) == 3, events
+    for pid in workers:
+        assert [what for _, who, what in events if who == pid] == ["loaded", "warmed"]
+    if len(os.sched_getaffinity(0)) <= 2:
+        # One at a time: a worker loads the app only once the one before is warmed up.
+        assert [what for _, _, what in events] == ["loaded", "warmed"] * 3, events
+    assert app.get() == "200 r2"
 
 
 def test_a_release_that_cannot_load_never_stops_the_serving_one(app):

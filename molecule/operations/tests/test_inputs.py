@@ -39,6 +39,11 @@ def test_bad_variable_of_a_later_play_changes_no_host(unchanged_hosts):
     _refused(run, "flaskapp_workers", "int")
 
 
+def test_a_warmup_path_that_is_no_path_fails_naming_it(unchanged_hosts):
+    run = run_playbook("site.yml", extra_vars={"flaskapp_warmup_paths": ["/", "healthz"]})
+    _refused(run, "flaskapp_warmup_paths of paths starting with /", "['healthz']")
+
+
 def test_missing_operator_certificate_names_the_file_and_the_site(unchanged_hosts):
     sites = [
         {**site, "tls": {**site["tls"], "certificate": "/nonexistent/site.crt"}}

@@ -52,7 +52,7 @@ molecule: venv images ## Every Molecule scenario (SCENARIOS="default" to pick)
 test: lint unit bench-quick commands molecule ## Everything CI runs: lint, unit tests, the bench's quick mode, the README's commands, Molecule
 	@echo "==> make test: all green"
 
-bench: venv images ## The benchmark suite: bench/results/ and the table (about 35 min; not in make test)
+bench: venv images ## The benchmark suite: bench/results/ and the table (25 to 35 min; not in make test)
 	$(BIN)/python bench/run.py
 
 bench-quick: venv images ## Every code path of the benchmark suite once, no figure trusted (in make test)

@@ -1,6 +1,6 @@
 """`make bench`: the benchmark suite, against its own local containers.
 
-    .venv/bin/python bench/run.py            # every figure, 3 runs each (about 35 minutes)
+    .venv/bin/python bench/run.py            # every figure, 3 runs each (25 to 35 minutes)
     .venv/bin/python bench/run.py --quick    # every code path once (about four minutes)
 
 Brings up its hosts (bench/hosts.py), measures (wheelhouse.py, converge.py, serving.py,
